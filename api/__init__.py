@@ -1,0 +1,1 @@
+"""The edges: GraphQL schema, Starlette app, auth, the worker and the CLI."""

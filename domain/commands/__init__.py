@@ -1,0 +1,1 @@
+"""Per-area command modules that `domain.app` assembles into one application."""

@@ -1,0 +1,199 @@
+"""Commands on orders: placing reserves stock atomically; each later step moves stock with it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Sequence
+
+from domain import validation as v
+from domain.allocation import allocate
+from domain.catalogue import Product
+from domain.commands.customers import clean_address
+from domain.commands.stock import StockCommands
+from domain.customers import Customer
+from domain.errors import AlreadyExists, InvalidInput, NotFound
+from domain.execution import CommandResult
+from domain.orders import WAREHOUSE_RULES, Order, delivery_code
+from domain.stock import StockItem
+from domain.warehouses import WarehouseNetwork
+
+MAX_LINES = 100
+
+
+def new_order_number() -> str:
+    return "PS-" + secrets.token_hex(5).upper()
+
+
+class OrderCommands(StockCommands):
+    def place_order(
+        self,
+        customer: str,
+        lines: Sequence[tuple[str, int]],
+        address: dict[str, Any],
+        window_start: datetime,
+        window_end: datetime,
+        warehouse_rule: str = "nearest",
+        warehouse: str | None = None,
+        require_delivery_code: bool = False,
+        number: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Place an order and reserve every line in one save: all lines or nothing."""
+
+        def body():  # type: ignore[no-untyped-def]
+            order_number = v.text(number, "number", max_length=64) if number is not None else new_order_number()
+            # A generated number is new; a given one may clash (a clash on save also ends here on retry).
+            if number is not None and self.get_or_none(Order.create_id(order_number)) is not None:
+                raise AlreadyExists(f"order {order_number} already exists", field="number", number=order_number)
+            if self.get_or_none(Customer.create_id(customer)) is None:
+                raise NotFound(f"customer {customer} not found", field="customer", customer=customer)
+            place = clean_address(address, "address")
+            start, end = v.window(window_start, window_end, "window")
+            rule = v.one_of(warehouse_rule, WAREHOUSE_RULES, "warehouseRule")
+            if rule != "named" and warehouse is not None:
+                raise InvalidInput("name a warehouse only with the 'named' rule", field="warehouse")
+            wanted, products = self._wanted_lines(lines)
+            network = self.get_or_none(WarehouseNetwork.create_id())
+            items: dict[tuple[str, str], StockItem | None] = {}
+
+            def available(code: str, sku: str) -> int:
+                if (code, sku) not in items:
+                    items[(code, sku)] = self.get_or_none(StockItem.create_id(code, sku))
+                item = items[(code, sku)]
+                return item.available if item is not None else 0
+
+            allocation = allocate(
+                wanted, rule, network.sites if network else {}, place["lat"], place["lon"],  # type: ignore[arg-type]
+                available, named=warehouse,
+            )
+            order_lines = []
+            for code, sku, quantity in allocation:
+                product = products[sku]
+                items[(code, sku)].reserve(order_number, quantity)  # type: ignore[union-attr]
+                order_lines.append({
+                    "sku": sku, "quantity": quantity, "warehouse": code,
+                    "unit_price": product.price, "weight_kg": product.weight_kg * quantity,
+                    "volume_l": product.volume_l * quantity,
+                })
+            order = Order(
+                number=order_number, customer_id=customer, lines=tuple(order_lines), address=place,
+                window_start=start, window_end=end,
+                weight_kg=sum((line["weight_kg"] for line in order_lines), Decimal(0)),
+                volume_l=sum((line["volume_l"] for line in order_lines), Decimal(0)),
+                warehouse_rule=rule, delivery_code_required=require_delivery_code,
+            )
+            touched = [items[(code, sku)] for code, sku, _ in allocation]
+            result: dict[str, Any] = {"number": order_number, "id": str(order.id)}
+            return [order, *touched], result
+
+        return self.run_command("placeOrder", body, idempotency_key)
+
+    def delivery_code_for(self, number: str) -> str | None:
+        order = self.existing_order(number)
+        return delivery_code(self.settings.secret_key, number) if order.delivery_code_required else None
+
+    def cancel_order(self, number: str, reason: str, idempotency_key: str | None = None) -> CommandResult:
+        def body():  # type: ignore[no-untyped-def]
+            order = self.existing_order(number)
+            order.cancel(v.text(reason, "reason", max_length=v.MAX_LONG_TEXT))
+            items = [self._release(code, sku, number, "order cancelled") for code, sku, _ in order.allocations]
+            return [order, *items], self._status(order)
+
+        return self.run_command("cancelOrder", body, idempotency_key)
+
+    def pick_order(self, number: str, picker: str = "", idempotency_key: str | None = None) -> CommandResult:
+        return self._step(number, "pickOrder", lambda o: o.pick(v.text(picker, "picker", required=False)), idempotency_key)
+
+    def pack_order(self, number: str, packer: str = "", idempotency_key: str | None = None) -> CommandResult:
+        return self._step(number, "packOrder", lambda o: o.pack(v.text(packer, "packer", required=False)), idempotency_key)
+
+    def hand_order_to_courier(self, number: str, courier_id: str, idempotency_key: str | None = None) -> CommandResult:
+        """The order leaves the warehouse: its reservations become shipments."""
+
+        def body():  # type: ignore[no-untyped-def]
+            order = self.existing_order(number)
+            order.hand_to_courier(v.text(courier_id, "courierId", max_length=64))
+            items = []
+            for code, sku, _ in order.allocations:
+                item = self.existing_stock_item(code, sku)
+                item.ship(number)
+                items.append(item)
+            return [order, *items], self._status(order)
+
+        return self.run_command("handOrderToCourier", body, idempotency_key)
+
+    def send_order_out_for_delivery(self, number: str, idempotency_key: str | None = None) -> CommandResult:
+        return self._step(number, "sendOrderOutForDelivery", lambda o: o.send_out_for_delivery(), idempotency_key)
+
+    def deliver_order(
+        self, number: str, proof_kind: str, proof: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        def deliver(order: Order) -> None:
+            expected = delivery_code(self.settings.secret_key, number)
+            order.deliver(proof_kind, v.text(proof, "proof", required=False, max_length=v.MAX_LONG_TEXT), expected)
+
+        return self._step(number, "deliverOrder", deliver, idempotency_key)
+
+    def fail_delivery(self, number: str, reason: str, idempotency_key: str | None = None) -> CommandResult:
+        return self._step(
+            number, "failDelivery",
+            lambda o: o.fail_delivery(v.text(reason, "reason", max_length=v.MAX_LONG_TEXT)), idempotency_key,
+        )
+
+    def return_order_to_warehouse(
+        self, number: str, reason: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """Undelivered goods go back on the shelf of the warehouse that shipped them."""
+
+        def body():  # type: ignore[no-untyped-def]
+            order = self.existing_order(number)
+            order.return_to_warehouse(v.text(reason, "reason", max_length=v.MAX_LONG_TEXT))
+            items = []
+            for code, sku, quantity in order.allocations:
+                item = self.existing_stock_item(code, sku)
+                item.take_back(number, quantity)
+                items.append(item)
+            return [order, *items], self._status(order)
+
+        return self.run_command("returnOrderToWarehouse", body, idempotency_key)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def existing_order(self, number: str) -> Order:
+        return self.get_existing(Order.create_id(number), f"order {number}", "number")
+
+    def _step(self, number: str, name: str, move: Any, idempotency_key: str | None) -> CommandResult:
+        def body():  # type: ignore[no-untyped-def]
+            order = self.existing_order(number)
+            move(order)
+            return [order], self._status(order)
+
+        return self.run_command(name, body, idempotency_key)
+
+    def _release(self, code: str, sku: str, number: str, reason: str) -> StockItem:
+        item = self.existing_stock_item(code, sku)
+        item.release(number, reason)
+        return item
+
+    @staticmethod
+    def _status(order: Order) -> dict[str, Any]:
+        return {"number": order.number, "id": str(order.id), "status": order.status}
+
+    def _wanted_lines(self, lines: Sequence[tuple[str, int]]) -> tuple[list[tuple[str, int]], dict[str, Product]]:
+        """Merge repeated SKUs and check each against the catalogue."""
+        if not lines:
+            raise InvalidInput("an order needs at least one line", field="lines")
+        if len(lines) > MAX_LINES:
+            raise InvalidInput(f"an order has at most {MAX_LINES} lines", field="lines")
+        merged: dict[str, int] = {}
+        products: dict[str, Product] = {}
+        for i, (sku, quantity) in enumerate(lines):
+            v.positive_int(quantity, f"lines.{i}.quantity")
+            product = self.get_or_none(Product.create_id(v.text(sku, f"lines.{i}.sku", max_length=64)))
+            if product is None or product.discontinued:
+                raise InvalidInput(f"unknown SKU {sku!r}", field=f"lines.{i}.sku", sku=sku)
+            products[sku] = product
+            merged[sku] = merged.get(sku, 0) + quantity
+        return list(merged.items()), products

@@ -1,0 +1,33 @@
+"""Turns PEISONG_DATABASE_URL into eventsourcing's own persistence settings."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from domain.settings import Settings
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    url = urlparse(settings.database_url)
+    if url.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise ValueError(f"unsupported database URL scheme {url.scheme!r}")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.path.removeprefix("/"),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or ""),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_SCHEMA": "public",
+    }
