@@ -6,14 +6,21 @@ import threading
 from typing import Any, Callable
 
 from domain.clock import Clock, SystemClock
+from domain.commands.access import AccessCommands
 from domain.commands.catalogue import CatalogueCommands
+from domain.commands.couriers import CourierCommands
 from domain.commands.customers import CustomerCommands
+from domain.commands.locations import LocationCommands
 from domain.commands.orders import OrderCommands
+from domain.commands.vehicles import VehicleCommands
+from domain.commands.webhooks import WebhookCommands
+from domain.commands.zones import ZoneCommands
 from domain.settings import Settings
 from domain.store import event_store_env
 
 
-class Peisong(OrderCommands, CustomerCommands, CatalogueCommands):
+class Peisong(OrderCommands, CustomerCommands, CatalogueCommands, CourierCommands, VehicleCommands,
+              ZoneCommands, LocationCommands, WebhookCommands, AccessCommands):
     name = "Peisong"
 
     def __init__(self, settings: Settings, clock: Clock | None = None, **env: str) -> None:
@@ -23,7 +30,6 @@ class Peisong(OrderCommands, CustomerCommands, CatalogueCommands):
         self._command_lock = threading.RLock()
         super().__init__(env={
             "AGGREGATE_CACHE_MAXSIZE": "20000",
-            "AGGREGATE_CACHE_FASTFORWARD": "y",
             **event_store_env(settings),
             **env,
         })

@@ -7,15 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
+from domain.audit import running
+from domain.cache import LogFollowingRepository
 from domain.clock import Clock, command_time
 from domain.errors import ConcurrencyConflict, NotFound, PreconditionFailed
 from domain.idempotency import IdempotentCommand
 
 MAX_ATTEMPTS = 5
+DEFAULT_CACHE_MAXSIZE = 20_000
 
 # A command body returns the aggregates to save and the plain-data result to answer with.
 CommandBody = Callable[[], tuple[Iterable[Aggregate | None], dict[str, Any]]]
@@ -40,26 +43,39 @@ class CommandRunner(Application):
     # Called with the new head position after every successful save (wakes the projection runner).
     on_saved: list[Callable[[int], None]]
 
+    def construct_repository(self) -> LogFollowingRepository:  # type: ignore[override]
+        if not hasattr(self, "_command_lock"):
+            self._command_lock = threading.RLock()
+        maxsize = int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or DEFAULT_CACHE_MAXSIZE)
+        return LogFollowingRepository(self.events, self.recorder, self.mapper, self._command_lock, maxsize)
+
+    @property
+    def repository(self) -> LogFollowingRepository:
+        return self._repository  # type: ignore[return-value]
+
     def run_command(self, name: str, body: CommandBody, idempotency_key: str | None = None) -> CommandResult:
         """Run one command; any failure evicts what it touched, so the cache only holds saved state."""
         with self._command_lock:
+            outer = self._touched, self.repository.holding
             self._touched = set()
+            self.repository.holding = True
             try:
                 return self._run(name, body, idempotency_key)
             except BaseException:
                 self._evict_touched()
                 raise
             finally:
-                self._touched = None
+                self._touched, self.repository.holding = outer
 
     def _run(self, name: str, body: CommandBody, idempotency_key: str | None) -> CommandResult:
+        # Others' writes are applied to the cache here, once, so the body reads one state.
+        head_before = self.repository.follow()
         if idempotency_key is not None:
             earlier = self._earlier_result(name, idempotency_key)
             if earlier is not None:
                 return earlier
         for _ in range(MAX_ATTEMPTS):
-            head_before = self.recorder.max_notification_id() or 0
-            with command_time(self.clock.now()):
+            with command_time(self.clock.now()), running(name):
                 aggregates, result = body()
                 to_save = [a for a in aggregates if a is not None]
                 if idempotency_key is not None:
@@ -68,12 +84,15 @@ class CommandRunner(Application):
                     recordings = self.save(*to_save)
                 except IntegrityError:
                     self._evict_touched()
+                    head_before = self.repository.follow()  # what beat us to it, maybe this very key
                     if idempotency_key is not None:
                         earlier = self._earlier_result(name, idempotency_key)
                         if earlier is not None:
                             return earlier
                     continue
-            position = max((r.notification.id for r in recordings), default=head_before)
+            positions = [r.notification.id for r in recordings]
+            self.repository.saw_own(positions)
+            position = max(positions, default=head_before)
             for listener in self.on_saved:
                 listener(position)
             return CommandResult(position=position, data=result)
@@ -82,8 +101,19 @@ class CommandRunner(Application):
             command=name,
         )
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Application.save, collecting from our aggregates without the slow runtime-protocol checks."""
+        batch = SaveBatch()
+        batch.collect_events(*objs, **kwargs)
+        recordings = self._record(batch)
+        self.repository.saved(r.domain_event.originator_id for r in recordings)
+        self._take_snapshots(batch)
+        self._notify(recordings)
+        self.notify(batch.events)
+        return recordings
+
     def get_or_none(self, aggregate_id: UUID) -> Any:
-        """The aggregate as saved (fast-forwarded from the store), or None.
+        """The aggregate as saved (up to the log head the command started from), or None.
 
         Commands run one at a time per process and mutate the cached object itself rather
         than a deep copy; `run_command` evicts everything a failed command touched.
@@ -137,3 +167,18 @@ class CommandRunner(Application):
                 if str(notification.originator_id) == wanted:
                     return notification.id
             start = page[-1].id + 1
+
+
+class SaveBatch(ProcessingEvent[UUID]):
+    """Pending events of one save; an isinstance check on the Aggregate class is ~20x cheaper than
+    the runtime_checkable protocol checks eventsourcing makes (a tenth of a command's time)."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        others = []
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            else:
+                others.append(obj)
+        super().collect_events(*others, **kwargs)

@@ -69,6 +69,7 @@ class Order(PeisongAggregate):
         volume_l: Decimal,
         warehouse_rule: str,
         delivery_code_required: bool,
+        zone: str | None = None,
     ) -> None:
         self.number = number
         self.customer_id = customer_id
@@ -80,6 +81,7 @@ class Order(PeisongAggregate):
         self.volume_l = volume_l
         self.warehouse_rule = warehouse_rule
         self.delivery_code_required = delivery_code_required
+        self.zone = zone
         self.status = PLACED
         self.courier_id: str | None = None
         self.attempts = 0

@@ -24,6 +24,41 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 2000
     max_page_size: int = 500
+    # Couriers (domain/couriers.py, domain/assessment.py): hiring, training, shifts, assessment.
+    hiring_min_driving_years: int = 1
+    hiring_licence_classes: tuple[str, ...] = ()
+    courier_required_courses: tuple[str, ...] = ("safety", "service", "app")
+    course_pass_marks: tuple[tuple[str, int], ...] = (("safety", 80), ("service", 70), ("app", 70), ("retraining", 80))
+    default_course_pass_mark: int = 60
+    retraining_course: str = "retraining"
+    max_shift_hours: int = 12
+    shift_early_start_minutes: int = 60
+    assessment_period_months: int = 1
+    flags_before_offboarding: int = 2
+    # Zones and live locations (domain/zones.py, domain/locations.py, domain/anomalies.py).
+    zone_overlap_tolerance_m2: float = 10.0
+    business_timezone: str = "Asia/Shanghai"  # a courier's track runs from local midnight to midnight
+    ping_max_speed_kmh: float = 120.0  # faster than this between two pings is a bad fix, not a courier
+    ping_max_accuracy_m: float = 500.0
+    ping_future_tolerance_seconds: int = 120
+    default_speed_limit_kmh: float = 50.0  # when the courier's vehicle type is not known
+    stale_position_seconds: int = 300
+    off_route_metres: float = 300.0
+    idle_radius_metres: float = 50.0
+    idle_alert_seconds: int = 600
+    stop_radius_metres: float = 150.0
+    # Change feeds and webhooks (api/feeds/, api/webhooks/, domain/webhooks.py).
+    feed_heartbeat_seconds: float = 15.0  # an idle SSE stream sends a comment this often, so proxies keep it open
+    webhook_pause_after_failures: int = 5  # consecutive failed attempts (any event) before a webhook is paused
+    webhook_max_attempts: int = 8  # attempts on one event before it is given up on (and retried only by hand)
+    webhook_retry_base_seconds: float = 2.0  # first retry delay; doubles per attempt, with jitter
+    webhook_retry_max_seconds: float = 600.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_poll_seconds: float = 1.0
+    # Access and hardening (api/ratelimit.py, api/revocation.py).
+    rate_limit_per_second: float = 50.0  # per token (or per client address without one); 0 turns limiting off
+    rate_limit_burst: int = 100  # requests a caller may make at once before the rate applies
+    revocation_refresh_seconds: float = 1.0  # how stale an API process's list of revoked tokens may get
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -34,6 +69,8 @@ class Settings:
             default_stock_take_days=int(env.get("PEISONG_STOCK_TAKE_DAYS", "30")),
             token_ttl_hours=int(env.get("PEISONG_TOKEN_TTL_HOURS", str(24 * 30))),
             read_wait_seconds=float(env.get("PEISONG_READ_WAIT_SECONDS", "5")),
+            rate_limit_per_second=float(env.get("PEISONG_RATE_LIMIT_PER_SECOND", "50")),
+            rate_limit_burst=int(env.get("PEISONG_RATE_LIMIT_BURST", "100")),
         )
         settings = replace(base, **overrides)  # type: ignore[arg-type]
         data_dir = Path(env.get("PEISONG_DATA_DIR") or settings.default_data_dir())

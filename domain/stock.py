@@ -22,11 +22,9 @@ class StockItem(PeisongAggregate):
         self.threshold = threshold
         self.on_hand = 0
         self.reservations: dict[str, int] = {}
+        # Kept alongside the reservations: a busy SKU holds thousands, and every check asks for the sum.
+        self.reserved = 0
         self.low_stock_armed = True
-
-    @property
-    def reserved(self) -> int:
-        return sum(self.reservations.values())
 
     @property
     def available(self) -> int:
@@ -65,7 +63,16 @@ class StockItem(PeisongAggregate):
 
     def ship(self, order_id: str) -> None:
         quantity = self._reservation_of(order_id)
+        self.check_on_shelf(quantity)
         self._shipped(order_id=order_id, quantity=quantity)
+
+    def check_on_shelf(self, quantity: int) -> None:
+        """After a count found less than was reserved, goods that are not there cannot leave."""
+        if quantity > self.on_hand:
+            raise OutOfStock(
+                f"{self.sku} in {self.warehouse}: cannot ship {quantity}, only {self.on_hand} on hand",
+                field="quantity", sku=self.sku, warehouse=self.warehouse, wanted=quantity, available=self.on_hand,
+            )
 
     def take_back(self, order_id: str, quantity: int) -> None:
         """Goods of an order come back to the shelf (returned to the warehouse)."""
@@ -144,14 +151,15 @@ class StockItem(PeisongAggregate):
     @event("StockReserved")
     def _reserved(self, order_id: str, quantity: int) -> None:
         self.reservations[order_id] = quantity
+        self.reserved += quantity
 
     @event("ReservationReleased")
     def _released(self, order_id: str, quantity: int, reason: str) -> None:
-        del self.reservations[order_id]
+        self.reserved -= self.reservations.pop(order_id)
 
     @event("StockShipped")
     def _shipped(self, order_id: str, quantity: int) -> None:
-        del self.reservations[order_id]
+        self.reserved -= self.reservations.pop(order_id)
         self.on_hand -= quantity
 
     @event("StockReturned")

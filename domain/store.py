@@ -1,10 +1,13 @@
-"""Turns PEISONG_DATABASE_URL into eventsourcing's own persistence settings."""
+"""Turns PEISONG_DATABASE_URL into eventsourcing's own persistence settings, with hash-chained recorders."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlparse
 
 from domain.settings import Settings
+
+SQLITE_RECORDER = "domain.chain:ChainedSQLiteRecorder"
+POSTGRES_RECORDER = "domain.chain:ChainedPostgresRecorder"
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
@@ -15,6 +18,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
         }
     url = urlparse(settings.database_url)
     if url.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
@@ -30,4 +34,5 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_SCHEMA": "public",
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
     }

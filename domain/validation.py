@@ -45,9 +45,10 @@ def positive_decimal(value: object, field: str, *, places: str = "0.001") -> Dec
 
 
 def coordinates(lat: float, lon: float, field: str) -> tuple[float, float]:
-    if not (isinstance(lat, (int, float)) and -90.0 <= lat <= 90.0):
+    # bool is an int to Python, but True is not a latitude; NaN fails the range checks.
+    if isinstance(lat, bool) or not (isinstance(lat, (int, float)) and -90.0 <= lat <= 90.0):
         raise InvalidInput("latitude must be between -90 and 90", field=f"{field}.lat")
-    if not (isinstance(lon, (int, float)) and -180.0 <= lon <= 180.0):
+    if isinstance(lon, bool) or not (isinstance(lon, (int, float)) and -180.0 <= lon <= 180.0):
         raise InvalidInput("longitude must be between -180 and 180", field=f"{field}.lon")
     return float(lat), float(lon)
 

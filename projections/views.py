@@ -85,6 +85,7 @@ class LowStockAlertView:
     raised_at: datetime
     replenishment_requested: int | None
     purchasing_contact: str
+    cleared_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,14 @@ class ProjectionLag:
 
 
 @dataclass(frozen=True)
+class RevocationsView:
+    """Revoked token ids, and per subject the Unix second up to which its tokens are revoked."""
+
+    token_ids: frozenset[str]
+    subjects: dict[str, int]
+
+
+@dataclass(frozen=True)
 class EventRecord:
     """One stored event in log order, decoded to plain data (history, feeds, subscriptions)."""
 
@@ -160,3 +169,284 @@ class EventRecord:
     event_type: str
     timestamp: datetime
     data: dict[str, object]
+    # Audit metadata (domain/audit.py); None for events stored before it was recorded.
+    actor: str | None = None
+    command: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+# -- couriers, vehicles, zones and live locations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourierView:
+    reference: str
+    name: str
+    phone: str
+    driving_years: int
+    licence_class: str
+    status: str
+    status_reason: str
+    certified: bool
+    grade: str | None
+    skills: list[str]
+    home_zone: str | None
+    zones: list[str]
+    on_shift: bool
+    on_break: bool
+    current_shift: str | None
+    retraining_due: bool
+    consecutive_flags: int
+    last_flagged_period: str | None
+    offboarding_proposed: bool
+    applied_at: datetime
+    activated_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    shift: str
+    courier: str
+    start: datetime
+    end: datetime
+    zone: str
+    vehicle: str | None
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    breaks: int
+    break_seconds: int
+    end_reason: str
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    course: str
+    hours: Decimal
+    score: int
+    pass_mark: int
+    passed: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CourierAssessmentView:
+    period: str
+    outcome: str
+    failed_thresholds: list[str]
+    consecutive_flags: int
+    offboarding_proposed: bool
+    promoted_to: str | None
+    assessed_at: datetime
+
+
+@dataclass(frozen=True)
+class CourierKpisView:
+    """A courier's figures over whole business days [start, end) in the shop's timezone."""
+
+    courier: str
+    period: str
+    start: datetime
+    end: datetime
+    deliveries: int
+    on_time: int
+    early: int
+    late: int
+    on_time_rate: Decimal | None
+    average_lateness_minutes: Decimal
+    failed_attempts: int
+    distance_km: Decimal
+    rating: Decimal | None
+    ratings: int
+    complaints: int
+
+
+@dataclass(frozen=True)
+class IncentiveAwardView:
+    period: str
+    courier: str
+    grade: str
+    deliveries: int
+    commission_per_delivery: Decimal
+    commission: Decimal
+    on_time_rate: Decimal
+    rating: Decimal | None
+    bonus_eligible: bool
+    bonus_tier: int | None
+    bonus: Decimal
+    complaints: int
+    deductions: Decimal
+    gross: Decimal
+    total: Decimal
+    currency: str
+    awarded_at: datetime
+
+
+@dataclass(frozen=True)
+class IncentiveMonthView:
+    period: str
+    closed_at: datetime
+    couriers: int
+    total: Decimal
+    currency: str
+    awards: list[IncentiveAwardView]
+
+
+@dataclass(frozen=True)
+class SpeedBandView:
+    start: str
+    end: str
+    kmh: Decimal
+
+
+@dataclass(frozen=True)
+class VehicleTypeView:
+    name: str
+    capacity_kg: Decimal
+    capacity_l: Decimal
+    cruise_kmh: Decimal
+    max_kmh: Decimal
+    speed_bands: list[SpeedBandView]
+    cost_per_km: Decimal
+    cost_per_hour: Decimal
+    fixed_daily_cost: Decimal
+    skills: list[str]
+    vehicles: int
+    vehicles_available: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VehicleView:
+    plate: str
+    vehicle_type: str
+    status: str
+    in_service: bool
+    out_of_service_reason: str | None
+    courier: str | None
+    shift: str | None
+    registered_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ZoneView:
+    code: str
+    name: str
+    kind: str
+    boundary: dict[str, object]
+    area_km2: float
+    retired: bool
+    retired_reason: str
+    couriers: list[str]
+    proposal: str | None
+    defined_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ZoneWorkloadView:
+    zone: str
+    window_from: datetime
+    window_to: datetime
+    orders: int
+    service_minutes: Decimal
+    workload_minutes: Decimal
+
+
+@dataclass(frozen=True)
+class ZoneOrderView:
+    number: str
+    zone: str | None
+    lat: float
+    lon: float
+    window_start: datetime
+    placed_at: datetime
+    closed_as: str | None
+
+
+@dataclass(frozen=True)
+class UnzonedOrderView:
+    number: str
+    lat: float
+    lon: float
+    window_start: datetime
+    placed_at: datetime
+    found_at: datetime
+    zones_on_map: int
+    closed_as: str | None
+
+
+@dataclass(frozen=True)
+class ProposedZoneView:
+    code: str
+    name: str
+    kind: str
+    boundary: dict[str, object]
+    addresses: int
+    service_minutes: float
+    travel_minutes: float
+    workload_minutes: float
+    area_km2: float
+    centre_lat: float
+    centre_lon: float
+
+
+@dataclass(frozen=True)
+class ZoneProposalView:
+    proposal: str
+    proposed_at: datetime
+    requested_zones: int
+    addresses: int
+    service_minutes: float
+    speed_kmh: float
+    days: float
+    tolerance: float
+    seed: int
+    mean_workload_minutes: float
+    max_workload_minutes: float
+    imbalance: float
+    repair_moves: int
+    accepted_at: datetime | None
+    defined: list[str]
+    redrawn: list[str]
+    retired: list[str]
+    zones: list[ProposedZoneView]
+
+
+@dataclass(frozen=True)
+class CourierPositionView:
+    courier: str
+    lat: float
+    lon: float
+    at: datetime
+    speed_kmh: float | None
+    accuracy_m: float | None
+    position: int
+
+
+@dataclass(frozen=True)
+class LocationAlertView:
+    alert: str
+    courier: str
+    kind: str
+    raised_at: datetime
+    ended_at: datetime | None
+    lat: float | None
+    lon: float | None
+    measure: float | None
+    limit: float | None
+    detail: str
+    end_detail: str
+
+
+@dataclass(frozen=True)
+class TrackDayView:
+    courier: str
+    day: str
+    received: int
+    accepted: int
+    rejected: dict[str, int]
+    last_ping_at: datetime | None

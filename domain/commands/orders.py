@@ -12,12 +12,14 @@ from domain.allocation import allocate
 from domain.catalogue import Product
 from domain.commands.customers import clean_address
 from domain.commands.stock import StockCommands
+from domain.couriers import Courier
 from domain.customers import Customer
 from domain.errors import AlreadyExists, InvalidInput, NotFound
 from domain.execution import CommandResult
 from domain.orders import WAREHOUSE_RULES, Order, delivery_code
 from domain.stock import StockItem
 from domain.warehouses import WarehouseNetwork
+from domain.zones import ZoneMap, zone_for_order
 
 MAX_LINES = 100
 
@@ -50,6 +52,8 @@ class OrderCommands(StockCommands):
             if self.get_or_none(Customer.create_id(customer)) is None:
                 raise NotFound(f"customer {customer} not found", field="customer", customer=customer)
             place = clean_address(address, "address")
+            zone_map = self.get_or_none(ZoneMap.create_id())
+            zone, unzoned = zone_for_order(zone_map, order_number, place["lat"], place["lon"])
             start, end = v.window(window_start, window_end, "window")
             rule = v.one_of(warehouse_rule, WAREHOUSE_RULES, "warehouseRule")
             if rule != "named" and warehouse is not None:
@@ -82,11 +86,11 @@ class OrderCommands(StockCommands):
                 window_start=start, window_end=end,
                 weight_kg=sum((line["weight_kg"] for line in order_lines), Decimal(0)),
                 volume_l=sum((line["volume_l"] for line in order_lines), Decimal(0)),
-                warehouse_rule=rule, delivery_code_required=require_delivery_code,
+                warehouse_rule=rule, delivery_code_required=require_delivery_code, zone=zone,
             )
             touched = [items[(code, sku)] for code, sku, _ in allocation]
-            result: dict[str, Any] = {"number": order_number, "id": str(order.id)}
-            return [order, *touched], result
+            result: dict[str, Any] = {"number": order_number, "id": str(order.id), "zone": zone}
+            return [order, *touched, unzoned], result
 
         return self.run_command("placeOrder", body, idempotency_key)
 
@@ -114,7 +118,9 @@ class OrderCommands(StockCommands):
 
         def body():  # type: ignore[no-untyped-def]
             order = self.existing_order(number)
-            order.hand_to_courier(v.text(courier_id, "courierId", max_length=64))
+            courier = v.text(courier_id, "courierId", max_length=64)
+            self.courier_able_to_work(courier)
+            order.hand_to_courier(courier)
             items = []
             for code, sku, _ in order.allocations:
                 item = self.existing_stock_item(code, sku)
@@ -161,6 +167,14 @@ class OrderCommands(StockCommands):
 
     # -- helpers -------------------------------------------------------------------------
 
+    def courier_able_to_work(self, reference: str) -> Courier:
+        """Only a known, certified, active courier is given orders (CourierNotCertified / CourierNotActive)."""
+        courier = self.get_or_none(Courier.create_id(reference))
+        if courier is None:
+            raise NotFound(f"courier {reference} not found", field="courierId", courier=reference)
+        courier.check_can_take_work()
+        return courier
+
     def existing_order(self, number: str) -> Order:
         return self.get_existing(Order.create_id(number), f"order {number}", "number")
 
@@ -191,7 +205,8 @@ class OrderCommands(StockCommands):
         products: dict[str, Product] = {}
         for i, (sku, quantity) in enumerate(lines):
             v.positive_int(quantity, f"lines.{i}.quantity")
-            product = self.get_or_none(Product.create_id(v.text(sku, f"lines.{i}.sku", max_length=64)))
+            sku = v.text(sku, f"lines.{i}.sku", max_length=64)  # stock items are keyed by the cleaned SKU
+            product = self.get_or_none(Product.create_id(sku))
             if product is None or product.discontinued:
                 raise InvalidInput(f"unknown SKU {sku!r}", field=f"lines.{i}.sku", sku=sku)
             products[sku] = product

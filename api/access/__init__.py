@@ -1,0 +1,1 @@
+"""Ending tokens before they expire: revoking one token, or every token of one subject."""

@@ -1,0 +1,1 @@
+"""Products and warehouses: what the shop sells and where it keeps it."""

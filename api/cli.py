@@ -1,0 +1,147 @@
+"""The `peisong` command: serve the API, run the demo, rebuild projections, print tokens."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from domain.settings import Settings
+
+ROLES = ("admin", "dispatcher", "warehouse", "courier", "customer", "auditor", "integrator")
+DEMO_SUBJECTS = {"courier": "COURIER-01", "customer": "CUST-0001"}
+DEMO_DATABASE_URL = "sqlite:///peisong-demo.db"
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+
+
+@click.group(help="Peisong (配送): the delivery back office. Every fact is an event; every read a projection.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the GraphQL API (and run projections and policies) on HOST:PORT.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--database-url", envvar="PEISONG_DATABASE_URL", default=None,
+              help="Event store; default sqlite:///peisong.db (env PEISONG_DATABASE_URL).")
+def serve(host: str, port: int, database_url: str | None) -> None:
+    _serve(_settings(database_url), host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@main.command(help="Load the demo shop into a fresh SQLite store, print a token per role, and serve it.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--database-url", default=DEMO_DATABASE_URL, show_default=True,
+              help="Where the demo lives; the default demo file is recreated on every run.")
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Load the data and print the tokens, then exit.")
+def demo(host: str, port: int, database_url: str, seed: int, no_serve: bool) -> None:
+    from domain.app import Peisong
+    from domain.clock import ManualClock
+    from sim.demo import load_demo, demo_now
+
+    settings = _settings(database_url)
+    if database_url == DEMO_DATABASE_URL:
+        _remove_sqlite_files(settings.sqlite_path)
+    clock = ManualClock(demo_now())
+    application = Peisong(settings, clock)
+    if application.head_position() == 0:
+        with _progress_bar("loading the demo shop") as bar:
+            def report(stage: str, done: int, total: int) -> None:
+                bar.set_description(f"demo: {stage}")
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            figures = load_demo(application, clock, seed=seed, progress=report)
+        click.echo("demo shop: " + ", ".join(f"{value} {name}" for name, value in figures.items()))
+    else:
+        click.echo(f"the store already holds {application.head_position()} events; serving it as it is")
+    application.close()
+    _catch_up_projections(settings)
+    click.echo("\nBearer tokens (send as 'Authorization: Bearer <token>'):")
+    for role, token in demo_tokens(settings).items():
+        click.echo(f"  {role:<11} {token}")
+    click.echo(f"\nGraphQL: http://{host}:{port}/graphql")
+    if not no_serve:
+        _serve(settings, host, port)
+
+
+def demo_tokens(settings: Settings) -> dict[str, str]:
+    from api.auth import issue_token
+
+    return {role: issue_token(settings, role, DEMO_SUBJECTS.get(role)) for role in ROLES}
+
+
+@main.command(help="Rebuild every projection from the event log, from zero.")
+@click.option("--database-url", envvar="PEISONG_DATABASE_URL", default=None)
+def replay(database_url: str | None) -> None:
+    from domain.app import Peisong
+    from projections.database import ReadDatabase
+    from projections.replay import rebuild
+
+    settings = _settings(database_url)
+    application = Peisong(settings)
+    db = ReadDatabase(settings)
+    with _progress_bar("replaying") as bar:
+        def report(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        stats = rebuild(application, db, progress=report)
+    click.echo(f"replayed {stats.events} events in {stats.seconds:.2f} s ({stats.rate:,.0f} events/s)")
+    db.close()
+    application.close()
+
+
+@main.command(help="Print a bearer token for a role (and the subject it acts as).")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--subject", default=None, help="Courier id for 'courier', customer reference for 'customer'.")
+@click.option("--ttl-hours", default=None, type=int, help="Lifetime; default PEISONG_TOKEN_TTL_HOURS.")
+def token(role: str, subject: str | None, ttl_hours: int | None) -> None:
+    from api.auth import issue_token
+
+    if role in ("courier", "customer") and not subject:
+        raise click.UsageError(f"a {role} token needs --subject")
+    click.echo(issue_token(_settings(None), role, subject, ttl_hours))
+
+
+def _catch_up_projections(settings: Settings) -> None:
+    from domain.app import Peisong
+    from projections.database import ReadDatabase
+    from projections.runner import ProjectionRunner
+
+    application = Peisong(settings)
+    db = ReadDatabase(settings)
+    db.create_all()
+    started = time.perf_counter()
+    runner = ProjectionRunner(application, db)
+    runner.catch_up()
+    click.echo(f"projections caught up with {runner.head()} events in {time.perf_counter() - started:.1f} s")
+    db.close()
+    application.close()
+
+
+def _progress_bar(description: str):  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    return tqdm(desc=description, unit=" items", leave=True, dynamic_ncols=True)
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".read.db", ".read.db-wal", ".read.db-shm"):
+        candidate = Path(f"{path}{suffix}") if suffix.startswith("-") or suffix == "" else path.with_suffix(suffix)
+        candidate.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Customers: who they are, where they live, how to reach them."""

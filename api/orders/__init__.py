@@ -1,0 +1,1 @@
+"""Orders: placing them, moving them from shelf to door, and following them."""

@@ -1,0 +1,57 @@
+"""The GraphQL schema: every feature's queries, mutations and subscriptions, guarded by role and limited in size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from api.access.mutations import AccessMutations
+from api.audit.queries import AuditQueries
+from api.catalogue.mutations import CatalogueMutations
+from api.catalogue.queries import CatalogueQueries
+from api.customers.mutations import CustomerMutations
+from api.customers.queries import CustomerQueries
+from api.errors import ErrorCodes
+from api.events.queries import EventQueries
+from api.events.subscriptions import EventSubscriptions
+from api.extensions import limits
+from api.orders.mutations import OrderMutations
+from api.orders.queries import OrderQueries
+from api.orders.subscriptions import OrderSubscriptions
+from api.permissions import guard_operations
+from api.stock.mutations import StockMutations
+from api.stock.queries import StockQueries
+from api.webhooks.mutations import WebhookMutations
+from api.webhooks.queries import WebhookQueries
+from domain.settings import Settings
+
+
+@strawberry.type
+class Query(OrderQueries, StockQueries, CatalogueQueries, CustomerQueries, EventQueries, AuditQueries, WebhookQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(CatalogueMutations, CustomerMutations, StockMutations, OrderMutations, AccessMutations, WebhookMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(EventSubscriptions, OrderSubscriptions):
+    pass
+
+
+guard_operations(Query, Mutation, Subscription)
+
+
+class PeisongSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Strawberry would log every refusal with a traceback; `api.errors` logs only the unexpected."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [*limits(settings), ErrorCodes]
+    return PeisongSchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -1,0 +1,22 @@
+"""The projections the runner follows and a rebuild replays, unless told otherwise."""
+
+from __future__ import annotations
+
+from projections.access import AccessProjector
+from projections.alerts import AlertsProjector
+from projections.catalogue import CatalogueProjector
+from projections.couriers import CouriersProjector
+from projections.locations import LocationsProjector
+from projections.orders import OrdersProjector
+from projections.performance import PerformanceProjector
+from projections.projector import Projector
+from projections.stock import StockProjector
+from projections.vehicles import VehiclesProjector
+from projections.webhooks import WebhooksProjector
+from projections.zones import ZonesProjector
+
+ALL: tuple[Projector, ...] = (
+    OrdersProjector(), StockProjector(), AlertsProjector(), CatalogueProjector(), WebhooksProjector(),
+    AccessProjector(), CouriersProjector(), VehiclesProjector(), ZonesProjector(), LocationsProjector(),
+    PerformanceProjector(),
+)

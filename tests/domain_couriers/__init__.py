@@ -1,0 +1,1 @@
+"""Specifications of couriers, their shifts and vehicles, assessment and incentives."""
