@@ -138,10 +138,19 @@ def _catch_up_projections(settings: Settings) -> None:
 def _progress_bar(description: str):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
-    return tqdm(desc=description, unit=" items", leave=True, dynamic_ncols=True)
+    # Redrawn at most twice a second; left out when the output is not a terminal.
+    return tqdm(desc=description, unit=" items", leave=True, dynamic_ncols=True, mininterval=0.5, disable=None)
 
 
 def _remove_sqlite_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", ".read.db", ".read.db-wal", ".read.db-shm"):
-        candidate = Path(f"{path}{suffix}") if suffix.startswith("-") or suffix == "" else path.with_suffix(suffix)
-        candidate.unlink(missing_ok=True)
+    """The demo starts from nothing: its event store, its read models and their journals."""
+    from projections.database import read_path_beside
+
+    for database in (path, read_path_beside(path)):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+from api.cli_audit import audit  # noqa: E402
+
+main.add_command(audit)

@@ -33,6 +33,7 @@ from eventsourcing.utils import retry
 
 GENESIS = bytes(32)
 CHAIN_SUFFIX = "_chain"
+REMOVED = "a chain link has no event: an event was removed"
 PAGE = 5_000
 
 
@@ -254,7 +255,10 @@ def walk(recorder: ChainReader, upto: int | None = None, page: int = PAGE) -> It
         events = recorder.select_notifications(start=position, limit=page, stop=head, inclusive_of_start=False)
         reached = events[-1].id if events else head
         links = dict(recorder.select_links(position, reached))
+        linked = iter(sorted(links))
         for event in events:
+            if (orphan := next(linked, None)) is not None and orphan < event.id:
+                raise ChainBroken(orphan, REMOVED)
             stored = links.pop(event.id, None)
             if stored is None:
                 raise ChainBroken(event.id, "the event has no chain link")
@@ -265,7 +269,7 @@ def walk(recorder: ChainReader, upto: int | None = None, page: int = PAGE) -> It
                 event.id, canonical_id(event.originator_id), event.originator_version, event.topic, event.state, stored,
             )
         if links:
-            raise ChainBroken(min(links), "a chain link has no event: an event was removed")
+            raise ChainBroken(min(links), REMOVED)
         position = reached
 
 

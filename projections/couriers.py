@@ -16,7 +16,7 @@ from projections.database import ReadDatabase, metadata
 from projections.decoding import Change
 from projections.pagination import after_key, check_aware, check_first, decode_cursor, make_page
 from projections.projector import Projector
-from projections.rows import CHUNK, RowBatch
+from projections.rows import RowBatch
 from projections.views import (
     CourierAssessmentView, CourierView, Page, ShiftView, TimelineEntry, TrainingView,
 )
@@ -404,10 +404,7 @@ def _change_assessment(assessments: RowBatch, conn: Connection, courier: str, ev
 def get_courier(db: ReadDatabase, reference: str) -> CourierView | None:
     with db.read() as conn:
         row = conn.execute(select(couriers).where(couriers.c.reference == reference)).mappings().first()
-        if row is None:
-            return None
-        zones = _zones_of(conn, [reference])
-    return courier_view(row, zones)
+    return None if row is None else courier_view(row)
 
 
 def list_couriers(
@@ -438,8 +435,7 @@ def list_couriers(
     with db.read() as conn:
         total = conn.execute(select(func.count()).select_from(couriers).where(*criteria)).scalar_one()
         rows = conn.execute(select(couriers).where(*page_criteria).order_by(*sort).limit(first + 1)).mappings().all()
-        zones = _zones_of(conn, [row["reference"] for row in rows[:first]])
-    return make_page(rows, first, total, view=lambda row: courier_view(row, zones), key=lambda row: (row["reference"],))
+    return make_page(rows, first, total, view=courier_view, key=lambda row: (row["reference"],))
 
 
 def couriers_on_shift(db: ReadDatabase) -> list[str]:
@@ -521,24 +517,12 @@ def courier_history(db: ReadDatabase, courier: str) -> list[TimelineEntry]:
     ]
 
 
-def _zones_of(conn: Connection, references: list[str]) -> dict[str, list[str]]:
-    zones: dict[str, list[str]] = {reference: [] for reference in references}
-    for start in range(0, len(references), CHUNK):
-        for zone, courier in conn.execute(
-            select(zone_couriers.c.zone, zone_couriers.c.courier)
-            .where(zone_couriers.c.courier.in_(references[start:start + CHUNK]))
-            .order_by(zone_couriers.c.zone)
-        ):
-            zones[courier].append(zone)
-    return zones
-
-
-def courier_view(row: RowMapping, zones: dict[str, list[str]]) -> CourierView:
+def courier_view(row: RowMapping) -> CourierView:
     return CourierView(
         reference=row["reference"], name=row["name"], phone=row["phone"], driving_years=row["driving_years"],
         licence_class=row["licence_class"], status=row["status"], status_reason=row["status_reason"],
         certified=row["certified"], grade=row["grade"], skills=list(row["skills"]), home_zone=row["home_zone"],
-        zones=zones.get(row["reference"], []), on_shift=row["on_shift"], on_break=row["on_break"],
+        on_shift=row["on_shift"], on_break=row["on_break"],
         current_shift=row["current_shift"], retraining_due=row["retraining_due"],
         consecutive_flags=row["consecutive_flags"], last_flagged_period=row["last_flagged_period"],
         offboarding_proposed=row["offboarding_proposed"], applied_at=row["applied_at"],

@@ -192,7 +192,6 @@ class CourierView:
     grade: str | None
     skills: list[str]
     home_zone: str | None
-    zones: list[str]
     on_shift: bool
     on_break: bool
     current_shift: str | None

@@ -361,6 +361,28 @@ def get_zone_proposal(db: ReadDatabase, proposal: str) -> ZoneProposalView | Non
     return None if row is None else zone_proposal_view(row)
 
 
+def courier_zones(db: ReadDatabase, courier: str) -> list[str]:
+    """The zones a courier is assigned to now, by code."""
+    with db.read() as conn:
+        return list(conn.execute(
+            select(zone_couriers.c.zone).where(zone_couriers.c.courier == courier).order_by(zone_couriers.c.zone)
+        ).scalars())
+
+
+def delivery_addresses(db: ReadDatabase, window_from: datetime, window_to: datetime) -> list[tuple[float, float]]:
+    """Where orders due in [window_from, window_to) were to be delivered (cancelled ones aside): the
+    history a zone partition is proposed from."""
+    check_aware(window_from, "from")
+    check_aware(window_to, "to")
+    with db.read() as conn:
+        return [(float(lat), float(lon)) for lat, lon in conn.execute(
+            select(zone_orders.c.lat, zone_orders.c.lon).where(
+                zone_orders.c.window_start >= window_from, zone_orders.c.window_start < window_to,
+                func.coalesce(zone_orders.c.closed_as, "") != CANCELLED,
+            ).order_by(zone_orders.c.window_start, zone_orders.c.number)
+        )]
+
+
 def _couriers_of(conn: Connection, codes: list[str]) -> dict[str, list[str]]:
     staff: dict[str, list[str]] = {code: [] for code in codes}
     for start in range(0, len(codes), CHUNK):

@@ -9,9 +9,13 @@ The model:
   80% band, so that in about nine hours out of ten the couriers on shift are enough.
 * **Cheapest cover.** For each hour, integers ``n[z, v] >= 0`` couriers per zone and type with
   ``sum_v r[z, v] * n[z, v] >= d[z]`` in every zone, at most ``available[v]`` vehicles of a type on the road
-  over all zones and at most ``couriers_available`` couriers in all, minimising ``sum cost[v] * n[z, v]``
-  (every courier costs something, so none is idle): an integer program solved exactly by
-  ``scipy.optimize.milp`` (HiGHS).
+  over all zones and at most ``couriers_available`` couriers in all, minimising ``sum cost[v] * n[z, v]``.
+  Every courier costs something, so the cheapest staffing gives each zone a *minimal crew*: one that
+  covers the zone and would not without any one of its couriers. Without limits (or when the zones'
+  cheapest crews happen to keep within them) each zone simply gets its cheapest minimal crew, which is
+  optimal because the limits can only raise the cost. Otherwise a 0-1 program picks one minimal crew per
+  zone within the limits (``scipy.optimize.milp``, HiGHS): its relaxation is much tighter than that of the
+  couriers-per-type program, which HiGHS can take minutes to prove on twenty zones.
   When the couriers or vehicles available cannot cover an hour, its uncovered orders are made as few as
   possible first, then the cost.
 * **Gaps.** A planned shift counts for the part of each hour it covers, at the courier's own measured rate
@@ -33,6 +37,8 @@ from solver.forecast import Forecast
 
 SHORT = "short"
 OVER = "over"
+MAX_CREWS = 50_000  # candidate crews in one hour beyond which the couriers-per-type program is used instead
+SOLVE_SECONDS = 5.0  # per integer program; a plan says whether every hour was proven cheapest
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ class StaffingSlot:
 @dataclass(frozen=True)
 class StaffingPlan:
     """Couriers per zone, hour and vehicle type from ``start`` for ``hours`` hours, with the rates it
-    assumed (per zone and type, and per courier as measured)."""
+    assumed (per zone and type, and per courier as measured); ``proven_cheapest`` is false only when an
+    integer program ran out of time (``SOLVE_SECONDS``) before proving its answer the cheapest."""
 
     start: datetime
     hours: int
@@ -95,6 +102,7 @@ class StaffingPlan:
     slots: tuple[StaffingSlot, ...]
     rates: Mapping[tuple[str, str], float]
     courier_rates: Mapping[tuple[str, str, str], float]
+    proven_cheapest: bool
 
     @property
     def covered(self) -> bool:
@@ -204,13 +212,13 @@ def staff_demand(
         for v in range(len(vehicles))
         if rates.get((zones[z], vehicles[v].vehicle_type), 0) > 0
     ]
-    solved: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = {}
+    solved: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray, bool]] = {}
     slots = []
     for h in range(demand.shape[1]):
         key = tuple(demand[:, h])
         if key not in solved:
             solved[key] = _staff_hour(demand[:, h], zones, vehicles, rates, options, couriers_available)
-        counts, shortfall = solved[key]
+        counts, shortfall, _ = solved[key]
         hour = start + timedelta(hours=h)
         for z, zone in enumerate(zones):
             mix = tuple(
@@ -229,6 +237,7 @@ def staff_demand(
         tuple(slots),
         rates,
         {key: float(np.mean(v)) for key, v in courier_rates.items()},
+        all(proven for _, _, proven in solved.values()),
     )
 
 
@@ -301,18 +310,15 @@ def _staff_hour(
     rates: Mapping[tuple[str, str], float],
     options: Sequence[tuple[int, int]],
     couriers_available: int | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Couriers per (zone, type) option and the uncovered orders per zone for one hour."""
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Couriers per (zone, type) option, the uncovered orders per zone and whether the mix is proven the
+    cheapest, for one hour."""
     n_zones, n_opts = len(zones), len(options)
     rate = np.array([rates[(zones[z], vehicles[v].vehicle_type)] for z, v in options])
-    if not demand.any() or not n_opts:
-        return np.zeros(n_opts), demand.copy()
     cost = np.array([vehicles[v].cost_per_hour for _, v in options])
     cover = np.zeros((n_zones, n_opts))
     for i, (z, _) in enumerate(options):
         cover[z, i] = rate[i]
-    # never more couriers of one option than would cover its zone alone
-    upper = np.array([math.ceil(demand[z] / rate[i] - 1e-9) for i, (z, _) in enumerate(options)], dtype=float)
     limit_rows, limit_ub = [], []
     for v, vehicle in enumerate(vehicles):
         if vehicle.available is not None:
@@ -322,47 +328,123 @@ def _staff_hour(
         limit_rows.append([1.0] * n_opts)
         limit_ub.append(float(couriers_available))
     limits = LinearConstraint(np.array(limit_rows), -np.inf, np.array(limit_ub)) if limit_rows else None
-    no_cost = np.zeros(n_zones)
-    # the zones' cheapest covers ignoring the limits cost no more than any cover within them, so when they
-    # happen to keep within the limits they are the answer, and the coupled program (slower) is not needed
-    counts = _cover(cost, no_cost, demand, cover, upper, None, uncovered_at_most=0.0)
-    if counts is not None and limits is not None and (limits.A @ counts > limits.ub + 1e-9).any():
-        counts = _cover(cost, no_cost, demand, cover, upper, limits, uncovered_at_most=0.0)
+
+    listed = [_minimal_crews(demand[z], rate[_in_zone(options, z)]) for z in range(n_zones)]
+    crews = [c for c in listed if c is not None]
+    if len(crews) < n_zones or sum(len(c) for c in crews) > MAX_CREWS:
+        counts, proven = _cover(cost, demand, cover, limits, uncovered_at_most=0.0)
+        if counts is not None:
+            return counts, np.zeros(n_zones), proven
+    elif all(len(c) for c in crews):
+        # each zone's cheapest crew, the limits aside, costs no more than any crew within them: when together
+        # they keep within the limits they are the answer, and the coupled program is not needed
+        cheapest = [c[np.argmin(c @ cost[_in_zone(options, z)])] for z, c in enumerate(crews)]
+        counts = _spread(cheapest, options, n_opts)
+        if limits is None or (limits.A @ counts <= limits.ub + 1e-9).all():
+            return counts, np.zeros(n_zones), True
+        chosen, proven = _choose_crews(crews, options, cost, limits)
+        if chosen is not None:
+            return chosen, np.zeros(n_zones), proven
+    # not enough couriers or vehicles: leave the fewest orders uncovered, then pay the least for that
+    fewest, proven_fewest = _cover(np.zeros(n_opts), demand, cover, limits, uncovered_at_most=None)
+    least = float(np.maximum(demand - cover @ fewest, 0.0).sum()) if fewest is not None else float(demand.sum())
+    counts, proven = _cover(cost, demand, cover, limits, uncovered_at_most=least + 1e-6)
     if counts is None:
-        # not enough couriers or vehicles: leave the fewest orders uncovered, then pay the least for that
-        fewest = _cover(np.zeros(n_opts), np.ones(n_zones), demand, cover, upper, limits, uncovered_at_most=None)
-        least = float(demand.sum() - np.minimum(cover @ fewest, demand).sum())  # type: ignore[operator]
-        counts = _cover(cost, no_cost, demand, cover, upper, limits, uncovered_at_most=least + 1e-6)
-    counts = counts if counts is not None else np.zeros(n_opts)
-    return counts, np.maximum(demand - cover @ counts, 0.0)
+        counts = fewest if fewest is not None else np.zeros(n_opts)
+    return counts, np.maximum(demand - cover @ counts, 0.0), proven and proven_fewest
+
+
+def _in_zone(options: Sequence[tuple[int, int]], zone: int) -> list[int]:
+    return [i for i, (z, _) in enumerate(options) if z == zone]
+
+
+def _spread(crews: Sequence[np.ndarray], options: Sequence[tuple[int, int]], n_opts: int) -> np.ndarray:
+    """Zone by zone crews laid out as couriers per (zone, type) option."""
+    counts = np.zeros(n_opts)
+    for z, crew in enumerate(crews):
+        counts[_in_zone(options, z)] = crew
+    return counts
+
+
+def _minimal_crews(need: float, zone_rates: np.ndarray) -> np.ndarray | None:
+    """Every crew (couriers per type) that covers ``need`` and would not without any one of its couriers:
+    with every courier costing something, the cheapest staffing uses one of these in each zone. ``None``
+    when there would be more than ``MAX_CREWS`` to look at."""
+    if need <= 0:
+        return np.zeros((1, len(zone_rates)))
+    if not len(zone_rates):
+        return np.zeros((0, 0))
+    ranges = [np.arange(math.ceil(need / r - 1e-9) + 1) for r in zone_rates[:-1]]
+    if math.prod(len(r) for r in ranges) > MAX_CREWS:
+        return None
+    grid = (
+        np.stack(np.meshgrid(*ranges, indexing="ij"), axis=-1).reshape(-1, len(ranges)) if ranges else np.zeros((1, 0))
+    )
+    last = np.maximum(np.ceil((need - grid @ zone_rates[:-1]) / zone_rates[-1] - 1e-9), 0.0)
+    crews = np.column_stack([grid, last])
+    capacity = crews @ zone_rates
+    minimal = ((crews == 0) | (capacity[:, None] - zone_rates[None, :] < need - 1e-9)).all(axis=1)
+    return crews[minimal]
+
+
+def _choose_crews(
+    crews: Sequence[np.ndarray], options: Sequence[tuple[int, int]], cost: np.ndarray, limits: LinearConstraint
+) -> tuple[np.ndarray | None, bool]:
+    """One crew per zone, the cheapest choice within the limits: a 0-1 program whose relaxation is tight
+    enough for HiGHS to prove the optimum in a fraction of a second, unlike the couriers-per-type program."""
+    layout, zone_of = [], []  # each candidate crew laid out per (zone, type) option, and its zone
+    for z, zone_crews in enumerate(crews):
+        slots = _in_zone(options, z)
+        for crew in zone_crews:
+            column = np.zeros(len(options))
+            column[slots] = crew
+            layout.append(column)
+            zone_of.append(z)
+    layout = np.array(layout)
+    choose = np.zeros((len(crews), len(zone_of)))
+    choose[zone_of, np.arange(len(zone_of))] = 1.0
+    result = milp(
+        layout @ cost,
+        constraints=[LinearConstraint(choose, 1.0, 1.0), LinearConstraint(limits.A @ layout.T, limits.lb, limits.ub)],
+        integrality=np.ones(len(zone_of)),
+        bounds=Bounds(0.0, 1.0),
+        options={"time_limit": SOLVE_SECONDS},
+    )
+    if result.x is None:
+        return None, False
+    return np.round(result.x) @ layout, bool(result.status == 0)
 
 
 def _cover(
     courier_cost: np.ndarray,
-    uncovered_cost: np.ndarray,
     demand: np.ndarray,
     cover: np.ndarray,
-    upper: np.ndarray,
     limits: LinearConstraint | None,
     uncovered_at_most: float | None,
-) -> np.ndarray | None:
-    """One integer program: whole couriers per option plus each zone's uncovered orders (continuous),
-    every zone's demand met by the two, the vehicle and courier limits kept and the uncovered orders
-    capped in total; the couriers of the cheapest solution, or ``None`` when there is none."""
+) -> tuple[np.ndarray | None, bool]:
+    """Couriers per option (whole) and each zone's uncovered orders (continuous), the two meeting every zone's
+    demand, within the limits and with the uncovered orders capped in total (or, uncapped, as few as
+    possible): the couriers of the cheapest solution found, or ``None``, and whether it is proven cheapest."""
     n_zones, n_opts = cover.shape
+    upper = np.array([math.ceil(demand[z] / cover[z, i] - 1e-9) for i, z in enumerate(cover.argmax(axis=0))])
     constraints = [LinearConstraint(np.hstack([cover, np.eye(n_zones)]), demand, np.inf)]
     if limits is not None:
         constraints.append(
             LinearConstraint(np.hstack([limits.A, np.zeros((limits.A.shape[0], n_zones))]), limits.lb, limits.ub)
         )
+    uncovered = np.concatenate([np.zeros(n_opts), np.ones(n_zones)])
     if uncovered_at_most is not None:
-        constraints.append(
-            LinearConstraint(np.concatenate([np.zeros(n_opts), np.ones(n_zones)]), -np.inf, uncovered_at_most)
-        )
+        constraints.append(LinearConstraint(uncovered, -np.inf, uncovered_at_most))
+        objective = np.concatenate([courier_cost, np.zeros(n_zones)])
+    else:
+        objective = uncovered
     result = milp(
-        np.concatenate([courier_cost, uncovered_cost]),
+        objective,
         constraints=constraints,
         integrality=np.concatenate([np.ones(n_opts), np.zeros(n_zones)]),
         bounds=Bounds(np.zeros(n_opts + n_zones), np.concatenate([upper, demand])),
+        options={"time_limit": SOLVE_SECONDS},
     )
-    return np.round(result.x[:n_opts]) if result.success else None
+    if result.x is None:
+        return None, False
+    return np.round(result.x[:n_opts]), bool(result.status == 0)

@@ -4,9 +4,9 @@ A pass over one webhook:
 1. take in: the matching events after its intake position go into its outbox, and the
    position moves, in one transaction (`projections/webhooks.py`): each event once;
 2. deliver the outbox in log order. An aggregate whose oldest undelivered event is waiting
-   for a retry, or was given up on, holds back its later events; other aggregates go on.
-   Events never tried go before retries, so one bad event cannot starve the rest, and a
-   failed attempt ends the pass, so a struggling endpoint is not hammered;
+   for its retry (exponential backoff), or was given up on, holds back its later events;
+   other aggregates go on meanwhile. A failed attempt ends the pass and rests the webhook
+   a moment, so a struggling endpoint is not hammered;
 3. record the attempts as events of the webhook (`record_webhook_attempts`), which decides
    what they mean (delivered, given up, paused); only then do delivered events leave the outbox.
 A crash between sending and recording means a re-send (receivers drop duplicates by
@@ -166,24 +166,19 @@ class WebhookWorker:
             position = end
 
     def deliver(self, state: DeliveryState) -> int:
-        """One pass over the webhook's outbox; returns how many events were delivered."""
+        """One pass over the webhook's outbox in log order; returns how many events were delivered."""
         if self.schedule.resting(state.id):
             return 0
         self.schedule.forget(state.id, state.failed)
         recorder = AttemptRecorder(self, state)
         held: set[str] = set()
-        retries: list[OutboxEntry] = []
         for entry in outbox(self.db, state.id, OUTBOX_PAGE):
             if entry.aggregate_id in held:
                 continue
-            if entry.position in state.failed or entry.position in state.attempts:
-                held.add(entry.aggregate_id)
-                if entry.position not in state.failed:
-                    retries.append(entry)
+            waiting = entry.position in state.attempts and not self.schedule.is_due(state.id, entry.position)
+            if entry.position in state.failed or waiting:
+                held.add(entry.aggregate_id)  # its later events wait behind it; other aggregates go on
             elif not recorder.add(self.send(state, entry)):
-                return recorder.finish()
-        for entry in retries:
-            if self.schedule.is_due(state.id, entry.position) and not recorder.add(self.send(state, entry)):
                 break
         return recorder.finish()
 

@@ -96,6 +96,32 @@ def test_no_cheaper_mix_covers_the_demand(rates: list[float], costs: list[float]
         assert slot.capacity >= need and slot.cost == pytest.approx(cheapest)
 
 
+@settings(deadline=None)
+@given(
+    rates=st.lists(st.sampled_from([2.0, 3.5, 5.0, 8.0]), min_size=2, max_size=2),
+    costs=st.lists(st.sampled_from([20.0, 35.0, 60.0]), min_size=2, max_size=2),
+    demand=st.lists(st.integers(0, 25), min_size=2, max_size=2),
+    vans=st.integers(0, 4),
+)
+def test_with_few_vans_no_cheaper_plan_covers_both_zones(
+    rates: list[float], costs: list[float], demand: list[int], vans: int
+) -> None:
+    vehicles = [VehicleOption("bike", costs[0]), VehicleOption("van", costs[1], available=vans)]
+    measured = [CourierProductivity("c", z, v.vehicle_type, rates[i]) for z in "AB" for i, v in enumerate(vehicles)]
+    plan = staff_demand(MONDAY_8AM, ["A", "B"], np.array(demand, dtype=float)[:, None], measured, vehicles)
+    n = np.arange(14)
+    bikes_a, vans_a, bikes_b, vans_b = np.meshgrid(n, n, n, n, indexing="ij")
+    feasible = (
+        (bikes_a * rates[0] + vans_a * rates[1] >= demand[0])
+        & (bikes_b * rates[0] + vans_b * rates[1] >= demand[1])
+        & (vans_a + vans_b <= vans)
+    )
+    cheapest = ((bikes_a + bikes_b) * costs[0] + (vans_a + vans_b) * costs[1])[feasible].min()
+    assert plan.covered and plan.proven_cheapest
+    assert sum(s.counts.get("van", 0) for s in plan.slots) <= vans
+    assert plan.cost == pytest.approx(cheapest)
+
+
 def test_a_forecast_is_staffed_to_the_upper_bound_of_its_band() -> None:
     history = generate_history(4, datetime(2025, 11, 17), days=3 * 7, zones=2, base_orders_per_day=600)
     forecast = forecast_orders(history, horizon_hours=24)
@@ -139,3 +165,15 @@ def test_a_courier_more_than_needed_is_over() -> None:
     (gap,) = compare_with_planned(plan, shifts)
     assert gap.status == OVER and gap.planned_couriers == 3 and gap.recommended_couriers == 1
     assert math.isclose(gap.orders, 27.0 - 8.0)
+
+
+def test_when_crews_are_too_many_to_list_the_couriers_per_type_program_gives_the_same_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vehicles = [VehicleOption("bike", 30), VehicleOption("scooter", 50, available=2)]
+    demand = np.array([[21.0, 12.0], [16.0, 30.0]])
+    by_crews = staff_demand(MONDAY_8AM, ["A", "B"], demand, MEASURED, vehicles)
+    monkeypatch.setattr("solver.staffing.MAX_CREWS", 1)
+    by_counts = staff_demand(MONDAY_8AM, ["A", "B"], demand, MEASURED, vehicles)
+    assert by_counts.covered and by_counts.proven_cheapest
+    assert by_counts.cost == pytest.approx(by_crews.cost)

@@ -1,0 +1,1 @@
+"""Couriers: hiring to offboarding, shifts, performance, assessment and monthly incentives."""

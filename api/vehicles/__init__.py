@@ -1,0 +1,1 @@
+"""Vehicles: the types the planner reasons with and the vehicles couriers take out."""

@@ -1,0 +1,1 @@
+"""Zones: service areas, the orders in them and outside them, and proposed partitions."""

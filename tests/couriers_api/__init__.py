@@ -1,0 +1,1 @@
+"""Specifications of couriers, vehicles, zones and live locations through the GraphQL API."""
