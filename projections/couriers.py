@@ -16,7 +16,7 @@ from projections.database import ReadDatabase, metadata
 from projections.decoding import Change
 from projections.pagination import after_key, check_aware, check_first, decode_cursor, make_page
 from projections.projector import Projector
-from projections.rows import RowBatch
+from projections.rows import CHUNK, RowBatch
 from projections.views import (
     CourierAssessmentView, CourierView, Page, ShiftView, TimelineEntry, TrainingView,
 )
@@ -436,6 +436,18 @@ def list_couriers(
         total = conn.execute(select(func.count()).select_from(couriers).where(*criteria)).scalar_one()
         rows = conn.execute(select(couriers).where(*page_criteria).order_by(*sort).limit(first + 1)).mappings().all()
     return make_page(rows, first, total, view=courier_view, key=lambda row: (row["reference"],))
+
+
+def known_couriers(db: ReadDatabase, references: Sequence[str]) -> set[str]:
+    """Which of these references are couriers (in any status)."""
+    wanted = list(dict.fromkeys(references))
+    found: set[str] = set()
+    with db.read() as conn:
+        for start in range(0, len(wanted), CHUNK):
+            found.update(conn.execute(
+                select(couriers.c.reference).where(couriers.c.reference.in_(wanted[start:start + CHUNK]))
+            ).scalars())
+    return found
 
 
 def couriers_on_shift(db: ReadDatabase) -> list[str]:

@@ -193,10 +193,13 @@ def latest_positions(
     couriers: Sequence[str] | None = None,
     within: dict[str, Any] | None = None,
     after_position: int = 0,
+    up_to_position: int | None = None,
 ) -> list[CourierPositionView]:
-    """Each courier's latest accepted position, by courier; only those brought after log position
-    `after_position`, of `couriers` if named, and inside the GeoJSON boundary `within` if given."""
+    """Each courier's latest accepted position, by courier: of `couriers` if named, inside the GeoJSON
+    boundary `within` if given, and brought by reports in (`after_position`, `up_to_position`]."""
     query = select(courier_positions).where(courier_positions.c.position > after_position)
+    if up_to_position is not None:
+        query = query.where(courier_positions.c.position <= up_to_position)
     if couriers is not None:
         query = query.where(courier_positions.c.courier.in_(list(couriers)))
     with db.read() as conn:

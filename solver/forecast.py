@@ -1,4 +1,4 @@
-"""Orders per zone per hour for the coming week, with prediction intervals, learnt from the zone's own history.
+"""Orders per zone per hour for the coming week, with prediction intervals, learnt from the order history.
 
 The model, for each zone, in two stages:
 
@@ -7,15 +7,19 @@ The model, for each zone, in two stages:
    special day is set against its *ordinary neighbours*: the nearest same weekdays (up to two before and two
    after, within five weeks) that are not special. Its **level** is the day's orders over theirs; a name seen
    several times (``"Double 11"`` of two years) gets the geometric mean of its levels, and their spread in
-   log terms is the uncertainty of its next occurrence. Each **kind** (promotion, public holiday, ...) also
-   learns an **hour-of-day shape**: how the special day's hours differ from an ordinary day's once the level
-   is taken out (a day off starts late; a make-up workday has a lunch peak on a Sunday). A future special
-   day gets ``level(name) * shape(kind)[hour]``; a name never seen borrows its kind's level; a kind never
-   seen is treated as an ordinary day.
+   log terms is the uncertainty of its next occurrence. Levels are kept apart for special days falling on a
+   weekday and on a weekend, since a day off on a Wednesday is a quiet Sunday but a busy Wednesday. Each
+   **kind** (promotion, public holiday, ...) also learns an **hour-of-day shape**: how the special day's
+   hours differ from an ordinary day's once the level is taken out (a day off starts late; a make-up
+   workday has a lunch peak on a Sunday), each hour shrunk towards no change by one average hour's worth
+   of orders so that quiet night hours do not swing. A future special day gets
+   ``level(name) * shape(kind)[hour]``; a name never seen borrows its kind's level; a kind never seen is
+   treated as an ordinary day; a day with two special reasons is left out of the learning (it cannot tell
+   them apart) and gets the product of their factors.
 2. **The ordinary week**: a Poisson GLM with a log link (``statsmodels``) on the last ``fit_weeks`` weeks,
-   ``log E[orders] = a + b * week + day-of-week + hour-of-day (workday) + hour-of-day (weekend)`` with the
-   hours as Fourier terms (smooth, so an hour that happened to have no orders does not run off to minus
-   infinity), and the learnt special-day factors as a fixed offset so that past special days neither
+   ``log E[orders] = a + b * week + day-of-week + hour-of-day (Monday-Friday) + hour-of-day (weekend)`` with
+   the hours as ten daily Fourier harmonics (smooth, so an hour that happened to have no orders does not run
+   off to minus infinity), and the learnt special-day factors as a fixed offset so that past special days neither
    distort the fit nor are thrown away. The trend is the local growth rate, extrapolated over the horizon.
 
 The prediction interval of an hour combines the count noise (Poisson, widened by the overdispersion the

@@ -25,9 +25,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from solver.geo import haversine_m
+
 from solver.requests import Point
 
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @runtime_checkable
@@ -76,17 +77,6 @@ class TrafficFactors:
             "hour": sorted([h, float(f)] for h, f in self.hour.items()),
             "default": float(self.default),
         }
-
-
-def haversine_m(
-    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-) -> np.ndarray:
-    """Great-circle distance in metres between (broadcast) degree arrays."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,10 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 
+from solver.geo import EARTH_RADIUS_M
+
 BHH_BETA = 0.7124
 DEFAULT_DETOUR = 1.3
-EARTH_RADIUS_M = 6_371_008.8
 # Addresses closer than this (in degrees, about 1 cm) are one place; the output grid too.
 COORDINATE_DECIMALS = 7
 
