@@ -18,6 +18,7 @@ from api.context import Context, Services
 from api.events_schema import events_schema_endpoint
 from api.feeds.endpoints import feed, feed_stream
 from api.health import health
+from api.locations.stale_watch import StalePositionWatch
 from api.log_watch import LogWatch
 from api.ratelimit import RateLimit
 from api.request_id import RequestIds
@@ -73,16 +74,19 @@ def create_app(
     )
     graphql = PeisongGraphQL(services)
     webhooks = WebhookWorker(application, db, settings)
+    stale_positions = StalePositionWatch(application, db)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
             await run_in_threadpool(runner.start)
             await run_in_threadpool(webhooks.start)
+            await run_in_threadpool(stale_positions.start)
         try:
             yield
         finally:
             if run_worker:
+                await run_in_threadpool(stale_positions.stop)
                 await run_in_threadpool(runner.stop)
             await run_in_threadpool(webhooks.close)
             services.watch.close()
@@ -113,4 +117,5 @@ def create_app(
     app.state.db = db
     app.state.runner = runner
     app.state.webhooks = webhooks
+    app.state.stale_positions = stale_positions
     return app

@@ -37,7 +37,8 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # A live SSE tail never ends by itself: give open streams a few seconds, then stop.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 @main.command(help="Load the demo shop into a fresh SQLite store, print a token per role, and serve it.")

@@ -133,6 +133,7 @@ def event_catalogue() -> tuple[AggregateDoc, ...]:
     )
 
 
+@lru_cache(maxsize=1)
 def event_type_names() -> frozenset[str]:
     return frozenset(event.type for aggregate in event_catalogue() for event in aggregate.events)
 

@@ -24,6 +24,9 @@ STAFF = frozenset({ADMIN, DISPATCHER, WAREHOUSE})
 # Integrators see the change feeds and their webhooks, nothing of the read models' business data.
 READERS = STAFF | {AUDITOR}
 HISTORY = frozenset({ADMIN, AUDITOR})
+# Couriers, zones and positions: dispatch and the administrator manage them, auditors read them.
+MANAGERS = frozenset({ADMIN, DISPATCHER})
+COURIER_READERS = MANAGERS | {AUDITOR}
 # Webhooks belong to the integrators that register them (and an administrator sees to all of them).
 WEBHOOKS = frozenset({ADMIN, INTEGRATOR})
 
@@ -84,7 +87,63 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "resumeWebhook": WEBHOOKS,
     "removeWebhook": WEBHOOKS,
     "retryWebhookDelivery": WEBHOOKS,
+    # -- couriers (a courier reads their own record and figures, and steps through their own shifts) --
+    "couriers": COURIER_READERS,
+    "courier": COURIER_READERS | {COURIER},
+    "courierKpis": COURIER_READERS | {COURIER},
+    "incentiveResults": COURIER_READERS,
+    "incentiveRanking": COURIER_READERS,
+    "receiveCourierApplication": MANAGERS,
+    "screenCourier": MANAGERS,
+    "recordCourierTraining": MANAGERS,
+    "certifyCourier": MANAGERS,
+    "activateCourier": MANAGERS,
+    "suspendCourier": MANAGERS,
+    "reinstateCourier": MANAGERS,
+    "offboardCourier": MANAGERS,
+    "dismissOffboardingProposal": MANAGERS,
+    "grantCourierSkill": MANAGERS,
+    "revokeCourierSkill": MANAGERS,
+    "setCourierHomeZone": MANAGERS,
+    "planShift": MANAGERS,
+    "cancelShift": MANAGERS,
+    "startShift": MANAGERS | {COURIER},
+    "startBreak": MANAGERS | {COURIER},
+    "endBreak": MANAGERS | {COURIER},
+    "endShift": MANAGERS | {COURIER},
+    "runCourierAssessment": MANAGERS,
+    "closeIncentiveMonth": frozenset({ADMIN}),  # pay: the administrator alone
+    # -- vehicles (the warehouse reads the fleet) ----------------------------------------
+    "vehicles": COURIER_READERS | {WAREHOUSE},
+    "vehicleTypes": COURIER_READERS | {WAREHOUSE},
+    "defineVehicleType": MANAGERS,
+    "changeVehicleTypeSpeeds": MANAGERS,
+    "changeVehicleTypeCosts": MANAGERS,
+    "registerVehicle": MANAGERS,
+    "assignVehicleToShift": MANAGERS,
+    "returnVehicle": MANAGERS,
+    "takeVehicleOutOfService": MANAGERS,
+    "returnVehicleToService": MANAGERS,
+    # -- zones -------------------------------------------------------------------------
+    "zones": COURIER_READERS,
+    "zone": COURIER_READERS,
+    "unzonedOrders": COURIER_READERS,
+    "zoneProposals": COURIER_READERS,
+    "defineZone": MANAGERS,
+    "redrawZone": MANAGERS,
+    "assignCourierToZone": MANAGERS,
+    "unassignCourierFromZone": MANAGERS,
+    "retireZone": MANAGERS,
+    "proposeZones": MANAGERS,
+    "acceptZoneProposal": MANAGERS,
+    # -- live locations (a courier reports and follows only their own) -------------------
+    "locationAlerts": COURIER_READERS,
+    "reportPositions": frozenset({ADMIN, COURIER}),
+    "reportPositionsBatch": frozenset({ADMIN}),
+    "setPlannedRoute": MANAGERS,
+    "checkStalePositions": MANAGERS,
     # -- subscriptions (and the query of the same name) --------------------------------
+    "livePositions": COURIER_READERS | {COURIER},
     # The change feed, paged (query) or live (subscription); GET /feed, /feed/stream and /events/schema too.
     "events": frozenset({ADMIN, DISPATCHER, AUDITOR, INTEGRATOR}),
     "orderStatus": frozenset({ADMIN, DISPATCHER, WAREHOUSE, CUSTOMER, COURIER}),

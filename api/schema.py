@@ -12,35 +12,47 @@ from api.access.mutations import AccessMutations
 from api.audit.queries import AuditQueries
 from api.catalogue.mutations import CatalogueMutations
 from api.catalogue.queries import CatalogueQueries
+from api.couriers.assessment import AssessmentMutations
+from api.couriers.mutations import CourierMutations
+from api.couriers.queries import CourierQueries
 from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
 from api.errors import ErrorCodes
 from api.events.queries import EventQueries
 from api.events.subscriptions import EventSubscriptions
 from api.extensions import limits
+from api.locations.mutations import LocationMutations
+from api.locations.queries import LocationQueries
+from api.locations.subscriptions import LocationSubscriptions
 from api.orders.mutations import OrderMutations
 from api.orders.queries import OrderQueries
 from api.orders.subscriptions import OrderSubscriptions
 from api.permissions import guard_operations
 from api.stock.mutations import StockMutations
 from api.stock.queries import StockQueries
+from api.vehicles.mutations import VehicleMutations
+from api.vehicles.queries import VehicleQueries
 from api.webhooks.mutations import WebhookMutations
 from api.webhooks.queries import WebhookQueries
+from api.zones.mutations import ZoneMutations
+from api.zones.queries import ZoneQueries
 from domain.settings import Settings
 
 
 @strawberry.type
-class Query(OrderQueries, StockQueries, CatalogueQueries, CustomerQueries, EventQueries, AuditQueries, WebhookQueries):
+class Query(OrderQueries, StockQueries, CatalogueQueries, CustomerQueries, EventQueries, AuditQueries, WebhookQueries,
+            CourierQueries, VehicleQueries, ZoneQueries, LocationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogueMutations, CustomerMutations, StockMutations, OrderMutations, AccessMutations, WebhookMutations):
+class Mutation(CatalogueMutations, CustomerMutations, StockMutations, OrderMutations, AccessMutations, WebhookMutations,
+               CourierMutations, AssessmentMutations, VehicleMutations, ZoneMutations, LocationMutations):
     pass
 
 
 @strawberry.type
-class Subscription(EventSubscriptions, OrderSubscriptions):
+class Subscription(EventSubscriptions, OrderSubscriptions, LocationSubscriptions):
     pass
 
 

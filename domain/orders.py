@@ -85,6 +85,9 @@ class Order(PeisongAggregate):
         self.status = PLACED
         self.courier_id: str | None = None
         self.attempts = 0
+        # Set by dispatch (a route plan put on the road): whose route the order is on, in which plan.
+        self.assigned_courier: str | None = None
+        self.assigned_plan: str | None = None
 
     @property
     def allocations(self) -> list[tuple[str, str, int]]:
@@ -119,6 +122,22 @@ class Order(PeisongAggregate):
         if not courier_id.strip():
             raise InvalidInput("a courier is needed", field="courierId")
         self._handed_to_courier(courier_id=courier_id)
+
+    def assign(self, courier_id: str, plan: str) -> None:
+        """A dispatched plan gives the order to a courier's route; it stays PACKED until handed over.
+
+        Goods already handed to a courier stay with that courier: a re-plan may only move the
+        order to a later place in the same courier's route.
+        """
+        carried_by_them = self.status in (HANDED_TO_COURIER, OUT_FOR_DELIVERY) and courier_id == self.courier_id
+        if self.status == PACKED or carried_by_them:
+            self._assigned(courier_id=courier_id, plan=plan)
+            return
+        raise InvalidTransition(
+            f"order {self.number} is {self.status}" + (f" with courier {self.courier_id}" if self.courier_id else "")
+            + f" and cannot be assigned to courier {courier_id}",
+            field="order", order=self.number, current=self.status, courier=courier_id,
+        )
 
     def send_out_for_delivery(self) -> None:
         self.check_can_move_to(OUT_FOR_DELIVERY)
@@ -170,6 +189,11 @@ class Order(PeisongAggregate):
     def _handed_to_courier(self, courier_id: str) -> None:
         self.status = HANDED_TO_COURIER
         self.courier_id = courier_id
+
+    @event("OrderAssigned")
+    def _assigned(self, courier_id: str, plan: str) -> None:
+        self.assigned_courier = courier_id
+        self.assigned_plan = plan
 
     @event("OrderOutForDelivery")
     def _out_for_delivery(self, attempt: int) -> None:

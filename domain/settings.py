@@ -59,6 +59,25 @@ class Settings:
     rate_limit_per_second: float = 50.0  # per token (or per client address without one); 0 turns limiting off
     rate_limit_burst: int = 100  # requests a caller may make at once before the rate applies
     revocation_refresh_seconds: float = 1.0  # how stale an API process's list of revoked tokens may get
+    # Route planning and dispatch (domain/routing.py, domain/planning.py, api/routing/).
+    planning_time_limit_seconds: float = 20.0  # search budget of a plan asked for without one
+    planning_max_iterations: int | None = None  # when set, plans stop on iterations instead (repeatable runs)
+    planning_seed: int = 1
+    planning_processes: int = 0  # plans solved side by side in this process's worker; 0: one per core
+    planning_progress_seconds: float = 2.0  # how often a running plan records its progress
+    planning_lease_seconds: float = 300.0  # a claim not heard from for this long may be taken over
+    planning_poll_seconds: float = 0.5  # how often a planning worker looks for plans to solve
+    stop_service_seconds: int = 180  # handing over one order at the door
+    depot_loading_seconds: int = 300  # loading at the warehouse before each trip
+    detour_factor: float = 1.3  # road distance over great-circle distance in the city
+    cold_chain_categories: tuple[str, ...] = ("frozen",)  # product categories that travel refrigerated
+    bulky_unit_litres: float = 20.0  # an item this big needs a vehicle that takes bulky goods
+    wave_minutes: int = 3  # automatic waves: ready orders are planned this often
+    wave_minutes_by_warehouse: tuple[tuple[str, int], ...] = ()  # per-warehouse intervals; 0 turns waves off
+    wave_auto_dispatch: bool = True  # the shop dispatches wave plans without a human
+    wave_time_limit_seconds: float = 30.0  # search budget of one wave's plan
+    wave_check_seconds: float = 5.0  # how often the scheduler looks at the clock
+    fleet_history_weeks: int = 4  # same weekdays averaged for a day's expected orders
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -29,11 +29,6 @@ MAX_URL_LENGTH = 2000
 MAX_EVENT_TYPES = 200
 MAX_ERROR_LENGTH = 500
 
-# A webhook following its own delivery records would feed itself forever.
-OWN_EVENT_TYPES = frozenset({
-    "WebhookRegistered", "WebhookPaused", "WebhookResumed", "WebhookRemoved",
-    "WebhookDeliveryAttempted", "WebhookDelivered", "WebhookDeliveryFailed", "WebhookDeliveryRetryRequested",
-})
 
 
 @dataclass(frozen=True)
@@ -228,3 +223,10 @@ class WebhookSubscription(PeisongAggregate):
     def _retry_requested(self, position: int) -> None:
         self.failed.discard(position)
         self.attempts[position] = 0
+
+
+# A webhook following its own delivery records would feed itself forever.
+OWN_EVENT_TYPES = frozenset(
+    name for name, value in vars(WebhookSubscription).items()
+    if isinstance(value, type) and issubclass(value, WebhookSubscription.Event) and name not in ("Event", "Created")
+)

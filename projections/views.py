@@ -449,3 +449,202 @@ class TrackDayView:
     accepted: int
     rejected: dict[str, int]
     last_ping_at: datetime | None
+
+# -- customer care: notifications, cases, ratings, after-sales, situations, tracking --------------
+
+
+@dataclass(frozen=True)
+class NotificationMessageView:
+    channel: str
+    to: str
+    status: str
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: str
+    subject: str
+    topic: str
+    kind: str
+    order: str | None
+    recipient: str
+    language: str
+    title: str
+    text: str
+    urgent: bool
+    queued_at: datetime
+    position: int
+    held_until: datetime | None
+    status: str
+    suppressed: list[str]
+    messages: list[NotificationMessageView]
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    """A message the sending worker may try now: which notification, which channel, and its queue position."""
+
+    notification_id: str
+    channel: str
+    position: int
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    sla: str
+    due: datetime
+    at: datetime
+    round: int
+    overdue_minutes: int
+
+
+@dataclass(frozen=True)
+class SlaView:
+    """One promise of a case or request: when it is due and where it stands at the moment asked."""
+
+    sla: str
+    due: datetime | None
+    met_at: datetime | None
+    state: str  # NONE, ON_TRACK, AT_RISK, MET, BREACHED
+
+
+@dataclass(frozen=True)
+class CaseView:
+    number: str
+    id: str
+    customer: str
+    kind: str
+    channel: str
+    category: str
+    description: str
+    order: str | None
+    courier: str | None
+    zone: str | None
+    status: str
+    round: int
+    opened_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    solution: str | None
+    resolution: str | None
+    compensation: Decimal
+    root_cause: str | None
+    resolved_at: datetime | None
+    satisfaction: int | None
+    closed_at: datetime | None
+    slas: list[SlaView]
+    escalations: list[EscalationView]
+
+
+@dataclass(frozen=True)
+class CaseCountView:
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RatingView:
+    order: str
+    courier: str
+    customer: str
+    stars: int
+    comment: str
+    zone: str | None
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class AfterSalesLineView:
+    sku: str
+    quantity: int
+    warehouse: str
+    unit_price: Decimal
+    category: str
+
+
+@dataclass(frozen=True)
+class AfterSalesStepView:
+    step: str
+    at: datetime
+    detail: str
+
+
+@dataclass(frozen=True)
+class AfterSalesView:
+    number: str
+    id: str
+    service: str
+    order: str
+    customer: str
+    zone: str | None
+    status: str
+    reason: str
+    lines: list[AfterSalesLineView]
+    requested_at: datetime
+    updated_at: datetime
+    answer: SlaView
+    escalations: list[EscalationView]
+    rejection_reason: str | None
+    pickup_start: datetime | None
+    pickup_end: datetime | None
+    warehouse: str | None
+    inspection: str | None
+    refund: Decimal | None
+    exchange_order: str | None
+    disposition: str | None
+    completed_at: datetime | None
+    steps: list[AfterSalesStepView]
+
+
+@dataclass(frozen=True)
+class PickupView:
+    """A return pickup waiting for a route: what the planner turns into a pickup stop."""
+
+    request: str
+    order: str
+    customer: str
+    lat: float
+    lon: float
+    zone: str | None
+    window_start: datetime
+    window_end: datetime
+    weight_kg: Decimal
+    volume_l: Decimal
+    warehouse: str
+
+
+@dataclass(frozen=True)
+class BoardItemView:
+    """One escalated case or request still open: what the supervisor's board lists, most overdue first."""
+
+    kind: str
+    number: str
+    customer: str
+    category: str
+    status: str
+    order: str | None
+    courier: str | None
+    zone: str | None
+    sla: str
+    due: datetime
+    escalated_at: datetime
+    overdue_minutes: int
+
+
+@dataclass(frozen=True)
+class SituationView:
+    code: str
+    kind: str
+    description: str
+    zones: list[str]
+    factor: float
+    starts_at: datetime
+    ends_at: datetime
+    declared_at: datetime
+    ended_at: datetime | None
+    status: str

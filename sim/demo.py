@@ -7,15 +7,20 @@ events carry the business times of a real day and its history can be replayed li
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable
+
+import shapely
+from shapely.geometry import MultiPoint, box, mapping
 
 from domain.app import Peisong
 from domain.clock import ManualClock
 from domain.errors import DomainError
 from sim.catalogue import generate_catalogue
+from solver.geo import haversine_m
 
 WAREHOUSES = (
     ("WH-PUDONG", "Pudong hub", 31.2231, 121.5440),
@@ -28,6 +33,17 @@ DISTRICTS = ("Pudong", "Xuhui", "Jing'an", "Huangpu", "Changning", "Putuo", "Hon
 STREETS = ("Century Ave", "Nanjing Rd", "Huaihai Rd", "Zhangyang Rd", "Tianmu Rd", "Siping Rd", "Wuning Rd", "Hongqiao Rd")
 COURIERS_PER_WAREHOUSE = 5
 LOW_STOCK_SKUS = ("DRK-001", "FRZ-003", "BAB-001")
+# One zone per warehouse district: the warehouses' Voronoi cells within the served area (lon/lat
+# bounds). Addresses beyond it land outside every zone, for the dispatcher to place by hand.
+ZONES = (
+    ("PUDONG", "Pudong", "business", "WH-PUDONG"),
+    ("MINHANG", "Minhang", "residential", "WH-MINHANG"),
+    ("PUTUO", "Putuo", "mixed", "WH-PUTUO"),
+    ("BAOSHAN", "Baoshan", "industrial", "WH-BAOSHAN"),
+)
+SERVED_AREA = (121.23, 31.02, 121.72, 31.45)
+PING_EVERY = timedelta(minutes=1)
+UPLOAD_EVERY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,7 @@ def load_demo(
     for code, name, lat, lon in WAREHOUSES:
         app.register_warehouse(code, name, lat, lon, opens="07:00", closes="23:00",
                                stock_take_interval_days=30, purchasing_contact=f"purchasing+{code.lower()}@shop.example")
+    _zone_the_city(app)
     catalogue = generate_catalogue(size.products, seed)
     for i, item in enumerate(catalogue):
         app.add_product(item.sku, item.name, item.weight_kg, item.volume_l, item.price, item.category)
@@ -112,7 +129,8 @@ def load_demo(
 
     clock.set(start)
     _staff(app, clock, start, size.hours)
-    day = _DemoDay(app, clock, rng, start, end, [item.sku for item in catalogue], size)
+    _staff_the_zones(app)
+    day = _DemoDay(app, clock, rng, start, end, [item.sku for item in catalogue], size, _Rides(start, end, seed))
     placed = day.run(report)
     clock.set(end)
     return {"warehouses": len(WAREHOUSES), "products": len(catalogue), "customers": size.customers,
@@ -123,9 +141,10 @@ class _DemoDay:
     """Orders arrive through the day and move on at realistic delays; steps past `end` wait."""
 
     def __init__(self, app: Peisong, clock: ManualClock, rng: random.Random, start: datetime, end: datetime,
-                 skus: list[str], size: DemoSize) -> None:
+                 skus: list[str], size: DemoSize, rides: "_Rides") -> None:
         self.app, self.clock, self.rng = app, clock, rng
         self.start, self.end, self.skus, self.size = start, end, skus, size
+        self.rides = rides
         self.queue: list[tuple[datetime, int, str, str]] = []
         self.seq = 0
 
@@ -143,6 +162,10 @@ class _DemoDay:
             else:
                 at = self.start + timedelta(seconds=span * _arrival_share(self.rng))
             self.schedule(at, "place", f"DEMO-{i + 1:04d}")
+        upload = self.start + UPLOAD_EVERY
+        while upload <= self.end:
+            self.schedule(upload, "positions", "")
+            upload += UPLOAD_EVERY
         placed = 0
         couriers = courier_ids()
         while self.queue:
@@ -181,7 +204,11 @@ class _DemoDay:
 
     def _advance(self, step: str, number: str, couriers: list[str]) -> None:
         app, rng, now = self.app, self.rng, self.clock.now()
-        if step == "cancel":
+        if step == "positions":
+            app.report_positions_batch(self.rides.upload(now))
+            if now + UPLOAD_EVERY > self.end:
+                app.check_stale_positions(couriers)  # the day's last look for silent phones
+        elif step == "cancel":
             app.cancel_order(number, "customer changed their mind")
         elif step == "pick":
             app.pick_order(number, picker="picker-1")
@@ -215,6 +242,93 @@ class _DemoDay:
                 self.schedule(now + timedelta(minutes=rng.randint(30, 90)), "out", number)
         elif step == "return":
             app.return_order_to_warehouse(number, "undeliverable after a failed attempt")
+
+
+def _zone_the_city(app: Peisong) -> None:
+    """The served area cut into one zone per warehouse: every point goes to its nearest warehouse."""
+    area = box(*SERVED_AREA)
+    sites = {code: (lon, lat) for code, _, lat, lon in WAREHOUSES}
+    cells = shapely.voronoi_polygons(MultiPoint(list(sites.values())), extend_to=area)
+    for code, name, kind, warehouse in ZONES:
+        site = shapely.Point(sites[warehouse])
+        (cell,) = [c for c in cells.geoms if c.contains(site)]
+        app.define_zone(code, name, kind, mapping(cell.intersection(area)))
+
+
+def _staff_the_zones(app: Peisong) -> None:
+    """Each warehouse's couriers work its district."""
+    for n, courier in enumerate(courier_ids()):
+        app.assign_courier_to_zone(ZONES[n // COURIERS_PER_WAREHOUSE][0], courier)
+
+
+class _Rides:
+    """Where the couriers on shift ride all day: from drop-off to drop-off within a few km of their
+    warehouse, pausing at each, their phones pinging every minute and uploading every ten.
+
+    COURIER-01 speeds for a few minutes after lunch and COURIER-07's phone dies half an hour before
+    the day ends, so the dispatcher has alerts to look at."""
+
+    SPEEDS = {"e-bike": 3.5, "tricycle": 3.0, "van": 5.5, "refrigerated van": 5.5}  # m/s through city traffic
+    RADIUS_M = 4_000.0
+    SPEEDER, SPEEDING_FROM, SPEEDING_MINUTES = "COURIER-01", timedelta(hours=5), 4
+    SILENT, SILENT_FOR = "COURIER-07", timedelta(minutes=30)
+
+    def __init__(self, start: datetime, end: datetime, seed: int) -> None:
+        self.rng = random.Random(seed + 1)  # its own draws: the day's orders stay as they were
+        self.start, self.end = start, end
+        self.sent_until = start
+        fleet_mix = ("e-bike", "e-bike", "tricycle", "van", "refrigerated van")
+        self.riders: dict[str, dict[str, Any]] = {}
+        for n, courier in enumerate(courier_ids()):
+            _, _, lat, lon = WAREHOUSES[n // COURIERS_PER_WAREHOUSE]
+            self.riders[courier] = {
+                "home": (lat, lon), "lat": lat, "lon": lon, "speed": self.SPEEDS[fleet_mix[n % len(fleet_mix)]],
+                "target": self._somewhere_near(lat, lon), "paused_until": start,
+            }
+
+    def upload(self, now: datetime) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Every courier's pings taken since the last upload, up to `now`."""
+        reports: dict[str, list[dict[str, Any]]] = {courier: [] for courier in self.riders}
+        moment = self.sent_until + PING_EVERY
+        while moment <= now:
+            for courier, rider in self.riders.items():
+                fix = self._move(courier, rider, moment)
+                if not (courier == self.SILENT and moment > self.end - self.SILENT_FOR):
+                    reports[courier].append(fix)
+            moment += PING_EVERY
+        self.sent_until = moment - PING_EVERY
+        return [(courier, pings) for courier, pings in reports.items() if pings]
+
+    def _move(self, courier: str, rider: dict[str, Any], moment: datetime) -> dict[str, Any]:
+        speed = rider["speed"]
+        since = moment - self.start
+        if courier == self.SPEEDER and self.SPEEDING_FROM <= since < self.SPEEDING_FROM + timedelta(
+                minutes=self.SPEEDING_MINUTES):
+            speed = 8.5  # 31 km/h on an e-bike built for 25
+        moving = moment >= rider["paused_until"]
+        if moving:
+            step = speed * PING_EVERY.total_seconds()
+            to_go = float(haversine_m(rider["lat"], rider["lon"], *rider["target"]))
+            if to_go <= step:
+                rider["lat"], rider["lon"] = rider["target"]
+                rider["paused_until"] = moment + timedelta(minutes=self.rng.randint(4, 8))
+                rider["target"] = self._somewhere_near(*rider["home"])
+            else:
+                share = step / to_go
+                rider["lat"] += (rider["target"][0] - rider["lat"]) * share
+                rider["lon"] += (rider["target"][1] - rider["lon"]) * share
+        jitter = 4.0 / 111_320
+        return {
+            "at": moment, "lat": round(rider["lat"] + self.rng.uniform(-jitter, jitter), 6),
+            "lon": round(rider["lon"] + self.rng.uniform(-jitter, jitter), 6),
+            "speed": round(speed if moving else 0.0, 2), "accuracy": float(self.rng.randint(5, 15)),
+        }
+
+    def _somewhere_near(self, lat: float, lon: float) -> tuple[float, float]:
+        distance = self.RADIUS_M * math.sqrt(self.rng.random())
+        bearing = self.rng.uniform(0, 2 * math.pi)
+        return (lat + distance * math.cos(bearing) / 111_320,
+                lon + distance * math.sin(bearing) / (111_320 * math.cos(math.radians(lat))))
 
 
 def _arrival_share(rng: random.Random) -> float:

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from api.errors import BAD_INPUT, ApiError
+from api.events_schema import check_event_types
 from projections.views import EventRecord
 
 
@@ -42,8 +43,6 @@ class FeedFilter:
 
 def feed_filter(types: list[str] | None, aggregate_type: str | None, aggregate_id: str | None) -> FeedFilter:
     """The filters as given, checked: known event types, and an aggregate id that is a UUID."""
-    from api.events_schema import check_event_types  # the catalogue walks every domain module once
-
     if aggregate_id is not None:
         try:
             UUID(aggregate_id)

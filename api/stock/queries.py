@@ -16,6 +16,7 @@ from projections.alerts import low_stock_alerts, shortages
 from projections.stock import StockProjector, get_stock, list_stock, overdue_counts
 
 STOCK = StockProjector()
+CAPPED = "At most `first` (up to the server's page cap); narrow by warehouse to see the rest."
 
 
 @strawberry.type
@@ -47,21 +48,29 @@ class StockQueries:
         )
         return connection(page, StockItem.from_view)
 
-    @strawberry.field
+    @strawberry.field(description=CAPPED)
     async def low_stock_alerts(
         self, info: Info[Context, None], warehouse: str | None = None, open_only: bool = True,
-        at_least: AtLeast = None,
+        first: int = DEFAULT_PAGE_SIZE, at_least: AtLeast = None,
     ) -> list[LowStockAlert]:
+        first = info.context.page_size(first)
         views = await info.context.read(low_stock_alerts, warehouse=warehouse, open_only=open_only, at_least=at_least)
-        return [LowStockAlert.from_view(v) for v in views]
+        return [LowStockAlert.from_view(v) for v in views[:first]]
 
-    @strawberry.field
+    @strawberry.field(description=CAPPED)
     async def shortages(
-        self, info: Info[Context, None], warehouse: str | None = None, at_least: AtLeast = None,
+        self, info: Info[Context, None], warehouse: str | None = None, first: int = DEFAULT_PAGE_SIZE,
+        at_least: AtLeast = None,
     ) -> list[Shortage]:
-        return [Shortage.from_view(v) for v in await info.context.read(shortages, warehouse=warehouse, at_least=at_least)]
+        first = info.context.page_size(first)
+        views = await info.context.read(shortages, warehouse=warehouse, at_least=at_least)
+        return [Shortage.from_view(v) for v in views[:first]]
 
-    @strawberry.field(description="Stock-takes due now, by the shop's business clock.")
-    async def overdue_stock_counts(self, info: Info[Context, None], at_least: AtLeast = None) -> list[OverdueStockCount]:
+    @strawberry.field(description="Stock-takes due now, by the shop's business clock, soonest due first. " + CAPPED)
+    async def overdue_stock_counts(
+        self, info: Info[Context, None], first: int = DEFAULT_PAGE_SIZE, at_least: AtLeast = None,
+    ) -> list[OverdueStockCount]:
+        first = info.context.page_size(first)
         now = info.context.application.clock.now()
-        return [OverdueStockCount.from_view(v) for v in await info.context.read(overdue_counts, now, at_least=at_least)]
+        views = await info.context.read(overdue_counts, now, at_least=at_least)
+        return [OverdueStockCount.from_view(v) for v in views[:first]]

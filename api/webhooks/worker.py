@@ -21,6 +21,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 
 from api.feeds.records import event_document, event_id
@@ -31,6 +32,7 @@ from domain.settings import Settings
 from domain.webhooks import REMOVED, DeliveryAttempt, DeliveryState
 from projections.database import ReadDatabase
 from projections.events import read_events
+from projections.views import EventRecord
 from projections.webhooks import (
     OutboxEntry,
     WebhookTarget,
@@ -99,13 +101,14 @@ class RetrySchedule:
         return self._due.get((webhook_id, position), 0.0) <= time.monotonic()
 
     def next_in(self) -> float | None:
-        """Seconds until the earliest wait ends, if anything waits."""
+        """Seconds until the earliest wait still running ends, if any does."""
+        now = time.monotonic()
         with self._lock:
-            ends = [*self._due.values(), *self._rest.values()]
-        return max(min(ends) - time.monotonic(), 0.0) if ends else None
+            ends = [at for at in (*self._due.values(), *self._rest.values()) if at > now]
+        return min(ends) - now if ends else None
 
 
-def outbox_entry(webhook_id: str, record) -> OutboxEntry:  # type: ignore[no-untyped-def]
+def outbox_entry(webhook_id: str, record: EventRecord) -> OutboxEntry:
     body = json.dumps({**event_document(record), "webhookId": webhook_id}, separators=(",", ":"), ensure_ascii=False)
     return OutboxEntry(
         position=record.position, aggregate_id=record.aggregate_id, event_id=event_id(record),
@@ -122,6 +125,7 @@ class WebhookWorker:
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, headers={"User-Agent": USER_AGENT},
         )
         self.schedule = RetrySchedule(settings.webhook_retry_base_seconds, settings.webhook_retry_max_seconds)
+        self._pool = ThreadPoolExecutor(PARALLEL_WEBHOOKS, thread_name_prefix="peisong-webhook")
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -133,8 +137,7 @@ class WebhookWorker:
         targets = webhook_targets(self.db)
         if len(targets) <= 1:
             return sum(self._serve(target) for target in targets)
-        with ThreadPoolExecutor(min(PARALLEL_WEBHOOKS, len(targets)), thread_name_prefix="peisong-webhook") as pool:
-            return sum(pool.map(self._serve, targets))
+        return sum(self._pool.map(self._serve, targets))
 
     def _serve(self, target: WebhookTarget) -> int:
         try:
@@ -231,6 +234,7 @@ class WebhookWorker:
 
     def close(self) -> None:
         self.stop()
+        self._pool.shutdown(wait=True)
         self.client.close()
 
     def _loop(self) -> None:

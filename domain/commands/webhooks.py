@@ -35,7 +35,7 @@ class WebhookCommands(CommandRunner):
         description: str = "",
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """The answer holds the id only: it is kept with the idempotency key, where a secret must not be."""
+        """The answer carries no secret: it is kept with the idempotency key, in the log, where a secret must not be."""
         def body():  # type: ignore[no-untyped-def]
             webhook = WebhookSubscription(
                 owner=v.text(owner, "owner", max_length=120), url=clean_url(url),

@@ -22,7 +22,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from domain.settings import Settings
-from tests.api.conftest import Api, api, make_api, shop_api  # noqa: F401  (fixtures shared with tests/api)
+from tests.api.conftest import api, make_api, shop_api  # noqa: F401  (fixtures shared with tests/api)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from api.feeds.pages import feed_page
 from api.feeds.records import FeedFilter
 from domain.app import Peisong
 from domain.orders import Order
-from projections.events import read_events
+from projections.events import aggregate_state_at, read_events
 from tests.api.conftest import Api, code_of, error_of
 from tests.conftest import EAST_HOME, window
 
@@ -134,3 +134,13 @@ def test_any_page_size_and_filter_pages_through_exactly_the_filtered_log(
 
     everything = read_events(shop, limit=100_000, types=filters.types, aggregate_type=aggregate_type)
     assert seen == [r.position for r in everything]
+
+
+def test_the_webhook_secret_is_redacted_from_a_webhook_as_it_stood_at_any_version(api: Api) -> None:
+    hook = api.data(
+        'mutation { registerWebhook(input: {url: "https://erp.example/hook", eventTypes: ["OrderPlaced"]}) { id secret } }',
+        role="integrator",
+    )["registerWebhook"]
+    state = aggregate_state_at(api.application, hook["id"], version=1)
+    assert state is not None and state["state"]["secret"] == "[redacted]"
+    assert hook["secret"] not in str(state)
