@@ -14,16 +14,22 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.analytics.reorder_review import ReorderReview
 from api.context import Context, Services
+from api.customer_care.watch import CareWatch
 from api.events_schema import events_schema_endpoint
 from api.feeds.endpoints import feed, feed_stream
 from api.health import health
 from api.locations.stale_watch import StalePositionWatch
 from api.log_watch import LogWatch
+from api.outbox.worker import OutboxWorker
 from api.ratelimit import RateLimit
+from api.reports.endpoints import report
 from api.request_id import RequestIds
 from api.request_size import MAX_BODY_BYTES, RequestSizeLimit
 from api.revocation import RevocationCache
+from api.routing.waves import WaveScheduler
+from api.routing.worker import PlanningWorker
 from api.schema import build_schema
 from api.webhooks.worker import WebhookWorker
 from domain.app import Peisong
@@ -75,6 +81,11 @@ def create_app(
     graphql = PeisongGraphQL(services)
     webhooks = WebhookWorker(application, db, settings)
     stale_positions = StalePositionWatch(application, db)
+    outbox = OutboxWorker(application, db, settings)
+    care = CareWatch(application, settings.care_check_seconds)
+    planning = PlanningWorker(application, db, settings, runner)
+    waves = WaveScheduler(application, db, settings)
+    reorder_review = ReorderReview(application, db, settings.reorder_review_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,13 +93,23 @@ def create_app(
             await run_in_threadpool(runner.start)
             await run_in_threadpool(webhooks.start)
             await run_in_threadpool(stale_positions.start)
+            await run_in_threadpool(outbox.start)
+            await run_in_threadpool(care.start)
+            await run_in_threadpool(planning.start)
+            await run_in_threadpool(waves.start)
+            await run_in_threadpool(reorder_review.start)
         try:
             yield
         finally:
             if run_worker:
+                await run_in_threadpool(reorder_review.stop)
+                await run_in_threadpool(waves.stop)
+                await run_in_threadpool(planning.stop)
                 await run_in_threadpool(stale_positions.stop)
+                await run_in_threadpool(care.stop)
                 await run_in_threadpool(runner.stop)
             await run_in_threadpool(webhooks.close)
+            await run_in_threadpool(outbox.close)
             services.watch.close()
             db.close()
             if owns_application:
@@ -100,6 +121,7 @@ def create_app(
             Route("/feed", feed, methods=["GET"]),
             Route("/feed/stream", feed_stream, methods=["GET"]),
             Route("/events/schema", events_schema_endpoint, methods=["GET"]),
+            Route("/reports/{chart}.{fmt}", report, methods=["GET"]),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
         ],
@@ -118,4 +140,9 @@ def create_app(
     app.state.runner = runner
     app.state.webhooks = webhooks
     app.state.stale_positions = stale_positions
+    app.state.outbox = outbox
+    app.state.care = care
+    app.state.planning = planning
+    app.state.waves = waves
+    app.state.reorder_review = reorder_review
     return app

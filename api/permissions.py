@@ -27,6 +27,8 @@ HISTORY = frozenset({ADMIN, AUDITOR})
 # Couriers, zones and positions: dispatch and the administrator manage them, auditors read them.
 MANAGERS = frozenset({ADMIN, DISPATCHER})
 COURIER_READERS = MANAGERS | {AUDITOR}
+# Order analysis, forecasts and staffing (and the /reports/ charts, which answer to the row of the query they draw).
+ANALYSTS = frozenset({ADMIN, DISPATCHER, AUDITOR})
 # Webhooks belong to the integrators that register them (and an administrator sees to all of them).
 WEBHOOKS = frozenset({ADMIN, INTEGRATOR})
 
@@ -138,10 +140,77 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "acceptZoneProposal": MANAGERS,
     # -- live locations (a courier reports and follows only their own) -------------------
     "locationAlerts": COURIER_READERS,
+    "courierPositionAt": COURIER_READERS | {COURIER},
     "reportPositions": frozenset({ADMIN, COURIER}),
     "reportPositionsBatch": frozenset({ADMIN}),
     "setPlannedRoute": MANAGERS,
     "checkStalePositions": MANAGERS,
+    # -- customer care: notifications, cases, ratings, after-sales, situations -----------
+    # (a customer reads and opens only their own; `orderTracking` above is also the tracking link's page)
+    "orderNotifications": READERS | {CUSTOMER},
+    "case": READERS | {CUSTOMER},
+    "cases": READERS | {CUSTOMER},
+    "supervisorBoard": frozenset({ADMIN, DISPATCHER, AUDITOR}),
+    "caseAnalysis": frozenset({ADMIN, DISPATCHER, AUDITOR}),
+    "deliveryRating": READERS | {CUSTOMER},
+    "courierRatings": frozenset({ADMIN, DISPATCHER, AUDITOR, COURIER}),
+    "afterSalesRequest": READERS | {CUSTOMER},
+    "afterSalesRequests": READERS | {CUSTOMER},
+    "pendingPickups": READERS,
+    "specialSituations": READERS | {COURIER},
+    "openCase": frozenset({ADMIN, DISPATCHER, CUSTOMER}),
+    "acknowledgeCase": frozenset({ADMIN, DISPATCHER}),
+    "proposeCaseSolution": frozenset({ADMIN, DISPATCHER}),
+    "resolveCase": frozenset({ADMIN, DISPATCHER}),
+    "reopenCase": frozenset({ADMIN, DISPATCHER, CUSTOMER}),
+    "closeCase": frozenset({ADMIN, DISPATCHER}),
+    "checkCaseSlas": frozenset({ADMIN, DISPATCHER}),
+    "rateDelivery": frozenset({ADMIN, DISPATCHER, CUSTOMER}),
+    "setAfterSalesPolicy": frozenset({ADMIN}),
+    "requestAfterSales": frozenset({ADMIN, DISPATCHER, CUSTOMER}),
+    "approveAfterSales": frozenset({ADMIN, DISPATCHER}),
+    "rejectAfterSales": frozenset({ADMIN, DISPATCHER}),
+    "scheduleReturnPickup": frozenset({ADMIN, DISPATCHER}),
+    "recordReturnPickup": frozenset({ADMIN, DISPATCHER, COURIER}),
+    "receiveReturn": frozenset({ADMIN, WAREHOUSE}),
+    "inspectReturn": frozenset({ADMIN, WAREHOUSE}),
+    "refundAfterSales": frozenset({ADMIN, DISPATCHER}),
+    "exchangeAfterSales": frozenset({ADMIN, DISPATCHER}),
+    "restockReturn": frozenset({ADMIN, WAREHOUSE}),
+    "writeOffReturn": frozenset({ADMIN, WAREHOUSE}),
+    "sendToRepair": frozenset({ADMIN, WAREHOUSE}),
+    "markRepaired": frozenset({ADMIN, WAREHOUSE}),
+    "returnRepairedGoods": frozenset({ADMIN, DISPATCHER, COURIER}),
+    "declareSpecialSituation": frozenset({ADMIN, DISPATCHER}),
+    "endSpecialSituation": frozenset({ADMIN, DISPATCHER}),
+    "checkSpecialSituations": frozenset({ADMIN, DISPATCHER}),
+    "checkDeliveryDelays": frozenset({ADMIN, DISPATCHER}),
+    "confirmNotificationDelivery": frozenset({ADMIN, INTEGRATOR}),
+    "retryNotification": frozenset({ADMIN, DISPATCHER}),
+    "orderTrackingUpdates": frozenset({ADMIN, DISPATCHER, CUSTOMER, COURIER, TRACKING}),
+    # -- route planning and dispatch (a courier reaches only their own stops) ------------------
+    "routePlan": READERS,
+    "routePlans": READERS,
+    "verifyPlan": frozenset({ADMIN, DISPATCHER, AUDITOR}),
+    "fleetRecommendation": frozenset({ADMIN, DISPATCHER, AUDITOR}),
+    "requestRoutePlan": frozenset({ADMIN, DISPATCHER}),
+    "replanRoutes": frozenset({ADMIN, DISPATCHER}),
+    "acceptRoutePlan": frozenset({ADMIN, DISPATCHER}),
+    "discardRoutePlan": frozenset({ADMIN, DISPATCHER}),
+    "dispatchRoutePlan": frozenset({ADMIN, DISPATCHER}),
+    "reportTraffic": frozenset({ADMIN, DISPATCHER, COURIER}),
+    "reachStop": frozenset({ADMIN, DISPATCHER, COURIER}),
+    "routePlanProgress": frozenset({ADMIN, DISPATCHER, AUDITOR}),
+    # -- order analysis, demand and stock forecasts, staffing -----------------------------
+    "orderAnalysis": ANALYSTS,
+    "peakHours": ANALYSTS,
+    "heatGrid": ANALYSTS,
+    "orderSizeDistribution": ANALYSTS,
+    "demandForecast": ANALYSTS,
+    "stockForecast": ANALYSTS | {WAREHOUSE},
+    "staffingRecommendation": ANALYSTS,
+    "adoptStaffingPlan": MANAGERS,  # the supervisor's decision
+    "reviewReorderPoints": frozenset({ADMIN, WAREHOUSE, DISPATCHER}),  # as setReorderThreshold
     # -- subscriptions (and the query of the same name) --------------------------------
     "livePositions": COURIER_READERS | {COURIER},
     # The change feed, paged (query) or live (subscription); GET /feed, /feed/stream and /events/schema too.

@@ -9,12 +9,19 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from api.access.mutations import AccessMutations
+from api.analytics.mutations import AnalyticsMutations
+from api.analytics.queries import AnalyticsQueries
 from api.audit.queries import AuditQueries
 from api.catalogue.mutations import CatalogueMutations
 from api.catalogue.queries import CatalogueQueries
 from api.couriers.assessment import AssessmentMutations
 from api.couriers.mutations import CourierMutations
 from api.couriers.queries import CourierQueries
+from api.customer_care.aftersales import AfterSalesMutations
+from api.customer_care.mutations import CaseMutations
+from api.customer_care.queries import CustomerCareQueries
+from api.customer_care.situations import SituationMutations
+from api.customer_care.subscriptions import CustomerCareSubscriptions
 from api.customers.mutations import CustomerMutations
 from api.customers.queries import CustomerQueries
 from api.errors import ErrorCodes
@@ -28,6 +35,9 @@ from api.orders.mutations import OrderMutations
 from api.orders.queries import OrderQueries
 from api.orders.subscriptions import OrderSubscriptions
 from api.permissions import guard_operations
+from api.routing.mutations import RoutingMutations
+from api.routing.queries import RoutingQueries
+from api.routing.subscriptions import RoutingSubscriptions
 from api.stock.mutations import StockMutations
 from api.stock.queries import StockQueries
 from api.vehicles.mutations import VehicleMutations
@@ -41,18 +51,21 @@ from domain.settings import Settings
 
 @strawberry.type
 class Query(OrderQueries, StockQueries, CatalogueQueries, CustomerQueries, EventQueries, AuditQueries, WebhookQueries,
-            CourierQueries, VehicleQueries, ZoneQueries, LocationQueries):
+            CourierQueries, VehicleQueries, ZoneQueries, LocationQueries, CustomerCareQueries, RoutingQueries,
+            AnalyticsQueries):
     pass
 
 
 @strawberry.type
 class Mutation(CatalogueMutations, CustomerMutations, StockMutations, OrderMutations, AccessMutations, WebhookMutations,
-               CourierMutations, AssessmentMutations, VehicleMutations, ZoneMutations, LocationMutations):
+               CourierMutations, AssessmentMutations, VehicleMutations, ZoneMutations, LocationMutations,
+               CaseMutations, AfterSalesMutations, SituationMutations, RoutingMutations, AnalyticsMutations):
     pass
 
 
 @strawberry.type
-class Subscription(EventSubscriptions, OrderSubscriptions, LocationSubscriptions):
+class Subscription(EventSubscriptions, OrderSubscriptions, LocationSubscriptions, CustomerCareSubscriptions,
+                   RoutingSubscriptions):
     pass
 
 

@@ -7,11 +7,19 @@ from typing import Any, Callable
 
 from domain.clock import Clock, SystemClock
 from domain.commands.access import AccessCommands
+from domain.commands.aftersales import AfterSalesCommands
+from domain.commands.bulk_orders import BulkOrderCommands
 from domain.commands.catalogue import CatalogueCommands
 from domain.commands.couriers import CourierCommands
+from domain.commands.cases import CaseCommands
 from domain.commands.customers import CustomerCommands
+from domain.commands.delays import DelayCommands
 from domain.commands.locations import LocationCommands
+from domain.commands.notifications import NotificationCommands
 from domain.commands.orders import OrderCommands
+from domain.commands.routing import RoutingCommands
+from domain.commands.situations import SituationCommands
+from domain.commands.staffing import StaffingCommands
 from domain.commands.vehicles import VehicleCommands
 from domain.commands.webhooks import WebhookCommands
 from domain.commands.zones import ZoneCommands
@@ -19,8 +27,10 @@ from domain.settings import Settings
 from domain.store import event_store_env
 
 
-class Peisong(OrderCommands, CustomerCommands, CatalogueCommands, CourierCommands, VehicleCommands,
-              ZoneCommands, LocationCommands, WebhookCommands, AccessCommands):
+class Peisong(RoutingCommands, BulkOrderCommands, OrderCommands, CustomerCommands, CatalogueCommands,
+              CourierCommands, VehicleCommands, ZoneCommands, LocationCommands, WebhookCommands, AccessCommands,
+              StaffingCommands, AfterSalesCommands, CaseCommands, NotificationCommands, DelayCommands,
+              SituationCommands):
     name = "Peisong"
 
     def __init__(self, settings: Settings, clock: Clock | None = None, **env: str) -> None:

@@ -118,9 +118,12 @@ class Notification(PeisongAggregate):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def outbox(self, opted_out: Iterable[str] = ()) -> list[OutboxMessage]:
-        """The messages still to send; `opted_out` are the recipient's channels switched off now."""
+    def outbox(self, now: datetime, opted_out: Iterable[str] = ()) -> list[OutboxMessage]:
+        """The messages to send at `now` (held ones once their hold is over); `opted_out` are the recipient's
+        channels switched off by now."""
         off = set(opted_out)
+        if self.held_until is not None and now < self.held_until:
+            return []
         return [
             OutboxMessage(
                 notification_id=str(self.id), message_id=message_id(self.id, channel), channel=channel,

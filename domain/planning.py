@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from solver import (
@@ -27,12 +27,14 @@ from solver import (
     FleetVehicleType,
     GreatCircleTravel,
     Plan,
+    PlanProgress,
     PlanRequest,
     Point,
     Stop,
     TrafficFactors,
     Vehicle,
     haversine_m,
+    plan_routes,
     recommend_fleet,
 )
 
@@ -392,6 +394,55 @@ def differences(recorded: Mapping[str, Any], rerun: Mapping[str, Any]) -> list[s
     if a["left_out"] != b["left_out"]:
         found.append("left-out orders differ")
     return found
+
+
+def solve_recorded(
+    record: Mapping[str, Any], *, seed: int, time_limit_s: float | None = None,
+    max_iterations: int | Sequence[Sequence[Any]] | None = None,
+    progress: Callable[[PlanProgress], None] | None = None,
+) -> dict[str, Any]:
+    """Solve a recorded request: what a planning worker runs, and what an audit re-runs with the recorded
+    seed and iterations."""
+    request = request_from_record(record, seed=seed, time_limit_s=time_limit_s, max_iterations=max_iterations)
+    return plan_record(plan_routes(request, progress=progress))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """An audit's answer: does the recorded request, re-run with its seed and iterations, give the same plan?"""
+
+    identical: bool
+    same_request: bool
+    recorded_digest: str
+    rerun_digest: str
+    recorded_objective: int
+    rerun_objective: int
+    iterations: list[list[Any]]
+    recorded_solver_version: str
+    rerun_solver_version: str
+    rerun_runtime_s: float
+    differences: list[str]
+
+
+def verify(run: Mapping[str, Any], rerun: Mapping[str, Any] | None = None) -> Verification:
+    """Compare a recorded planning run (`request`, `digest` and the `RoutePlanned` record) with its re-run
+    (`solve_recorded` with the recorded seed and iterations, solved here unless given)."""
+    planned = run["planned"]
+    solver = planned["solver"]
+    request = request_from_record(run["request"], seed=solver["seed"], max_iterations=solver["iterations"] or 1)
+    if rerun is None:
+        rerun = solve_recorded(run["request"], seed=solver["seed"], max_iterations=solver["iterations"] or 1)
+    same_request = request.digest() == run["digest"] == solver["request_digest"]
+    found = differences(planned, rerun)
+    if not same_request:
+        found.insert(0, "the recorded request no longer has the recorded digest")
+    return Verification(
+        identical=same_request and not found, same_request=same_request, recorded_digest=solver["request_digest"],
+        rerun_digest=rerun["solver"]["request_digest"], recorded_objective=solver["objective"],
+        rerun_objective=rerun["solver"]["objective"], iterations=plain(solver["iterations"]),
+        recorded_solver_version=solver["solver_version"], rerun_solver_version=rerun["solver"]["solver_version"],
+        rerun_runtime_s=rerun["solver"]["runtime_s"], differences=found,
+    )
 
 
 # -- vehicle dispatch: how many vehicles of each type per hour ---------------------------------------

@@ -78,6 +78,30 @@ class Settings:
     wave_time_limit_seconds: float = 30.0  # search budget of one wave's plan
     wave_check_seconds: float = 5.0  # how often the scheduler looks at the clock
     fleet_history_weeks: int = 4  # same weekdays averaged for a day's expected orders
+    # Customer care (domain/cases.py, domain/aftersales.py, domain/delays.py, domain/situations.py, api/outbox/).
+    case_solution_hours: float = 2.0  # a complaint or enquiry needs a proposed solution this soon (acknowledging is not one)
+    case_resolution_hours: float = 48.0
+    aftersales_answer_hours: float = 24.0  # a return, exchange or repair request is approved or rejected this soon
+    return_window_days: int = 7  # after-sales windows of product categories without a policy of their own
+    exchange_window_days: int = 15
+    repair_window_days: int = 365
+    rating_window_days: int = 14  # how long after delivery a customer may rate it
+    delay_margin_minutes: float = 10.0  # a stop whose live ETA passes its window's end minus this is delayed
+    delay_renotify_minutes: float = 20.0  # a further delay notice only when the ETA slips this much more
+    care_check_seconds: float = 30.0  # how often the worker checks SLAs, delays and special situations' periods
+    quiet_hours: tuple[str, str] = ("22:00", "08:00")  # customers' local time; urgent delivery news still goes out
+    notification_gateway_url: str = ""  # the SMS/WeChat/webhook/mail gateway; empty: the local log file below
+    notification_log: str = "notifications.log"  # in the data directory
+    notification_timeout_seconds: float = 10.0
+    notification_retry_base_seconds: float = 1.0  # first retry delay of a failed message; doubles, with jitter
+    notification_retry_max_seconds: float = 300.0
+    notification_poll_seconds: float = 0.5
+    notification_max_age_hours: float = 24.0  # older events are not announced (a policy catching up on history)
+    # Demand and stock forecasting, staffing (projections/forecasts.py, projections/staffing.py, api/analytics/).
+    reorder_lead_time_days: float = 3.0  # supplier lead time a reorder point covers
+    reorder_service_level: float = 0.95  # chance of not running out before a replenishment arrives
+    reorder_review_seconds: float = 3600.0  # how often the worker moves thresholds to the forecast reorder points; 0: never
+    courier_cost_per_hour: float = 30.0  # a courier's pay per hour on shift (yuan), on top of the vehicle's hourly cost
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -90,6 +114,7 @@ class Settings:
             read_wait_seconds=float(env.get("PEISONG_READ_WAIT_SECONDS", "5")),
             rate_limit_per_second=float(env.get("PEISONG_RATE_LIMIT_PER_SECOND", "50")),
             rate_limit_burst=int(env.get("PEISONG_RATE_LIMIT_BURST", "100")),
+            notification_gateway_url=env.get("PEISONG_NOTIFICATION_GATEWAY_URL", ""),
         )
         settings = replace(base, **overrides)  # type: ignore[arg-type]
         data_dir = Path(env.get("PEISONG_DATA_DIR") or settings.default_data_dir())

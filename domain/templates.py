@@ -65,9 +65,9 @@ TEMPLATES: dict[str, dict[str, Template]] = {
         ("Order cancelled", "Your order {order} is cancelled ({reason})."),
     ),
     "delivery_delayed": _t(
-        ("配送延误", "抱歉，您的订单{order}将晚于约定时间{window}送达（{reason}），预计{eta}左右到达。"),
-        ("Running late", "Sorry: your order {order} will miss its window {window} ({reason}); "
-                         "it now arrives around {eta}."),
+        ("配送延误", "抱歉，您的订单{order}配送有所延误（{reason}），预计{eta}左右送达（约定时间{window}）。"),
+        ("Running late", "Sorry: your order {order} is running late ({reason}); it now arrives around {eta} "
+                         "(your window: {window})."),
     ),
     "special_situation": _t(
         ("特殊情况通知", "因{reason}，您的订单{order}将有所延迟，新的送达时间将另行通知。"),
@@ -204,6 +204,7 @@ WORDS: dict[str, dict[str, str]] = {
     "other": {ZH: "特殊情况", EN: "unusual conditions"},
     "courier_running_late": {ZH: "配送员前序站点耗时较长", EN: "the courier is behind schedule"},
     "route_replanned": {ZH: "路线调整", EN: "the route was re-planned"},
+    "busy_route": {ZH: "配送路线繁忙", EN: "a busy route"},
     "courier_not_moving": {ZH: "配送员暂时停留", EN: "the courier has been held up"},
     "return": {ZH: "退货", EN: "return"},
     "exchange": {ZH: "换货", EN: "exchange"},

@@ -47,11 +47,11 @@ class TrafficConditions(PeisongAggregate):
     def factor(self, zone: str | None) -> float:
         return self.factors.get(zone, MIN_FACTOR) if zone is not None else MIN_FACTOR
 
-    def report(self, zone: str, factor: float, at: datetime, note: str, source: str) -> None:
-        self._reported(zone=zone, factor=factor, previous=self.factor(zone), at=at, note=note, source=source)
+    def report(self, zone: str, factor: float, at: datetime, note: str) -> None:
+        self._reported(zone=zone, factor=factor, previous=self.factor(zone), at=at, note=note)
 
     @event("TrafficReported")
-    def _reported(self, zone: str, factor: float, previous: float, at: datetime, note: str, source: str) -> None:
+    def _reported(self, zone: str, factor: float, previous: float, at: datetime, note: str) -> None:
         if factor == MIN_FACTOR:
             self.factors.pop(zone, None)
         else:

@@ -279,8 +279,9 @@ COURIER_CHANGES: dict[type, Callable[[dict[str, Any], Any], str]] = {
     Courier.CourierPromoted: _promoted,  # type: ignore[attr-defined]
 }
 SHIFT_EVENTS = frozenset({
-    Courier.ShiftPlanned, Courier.ShiftCancelled, Courier.ShiftStarted, Courier.BreakStarted,  # type: ignore[attr-defined]
-    Courier.BreakEnded, Courier.ShiftEnded, Courier.ShiftVehicleChanged,  # type: ignore[attr-defined]
+    Courier.ShiftPlanned, Courier.ShiftCancelled, Courier.ShiftStarted,  # type: ignore[attr-defined]
+    Courier.BreakStarted, Courier.BreakEnded, Courier.ShiftEnded,  # type: ignore[attr-defined]
+    Courier.ShiftVehicleChanged,  # type: ignore[attr-defined]
 })
 ASSESSMENT_EVENTS = frozenset({
     Courier.CourierAssessmentPassed, Courier.CourierFlagged, Courier.OffboardingProposed,  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ positions raised, and how many pings each day's track took or turned away."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Sequence
 
 import shapely
@@ -15,9 +16,10 @@ from domain.locations import CourierTrack
 from projections.columns import Instant, JsonList
 from projections.database import ReadDatabase, metadata
 from projections.decoding import Change
+from projections.pagination import check_first
 from projections.projector import Projector
 from projections.rows import RowBatch
-from projections.views import CourierPositionView, LocationAlertView, TrackDayView
+from projections.views import CourierPositionView, LocationAlertView, PositionAtView, TrackDayView
 
 location_tracks = Table(
     "location_tracks",
@@ -69,7 +71,10 @@ REPORTED: type = CourierTrack.PositionsReported  # type: ignore[attr-defined]
 
 
 def _stale(e: Any) -> dict[str, Any]:
-    seen = f"last seen {e.last_seen_at:%Y-%m-%d %H:%M:%S} UTC" if e.last_seen_at is not None else "nothing since the shift began"
+    if e.last_seen_at is None:
+        seen = "nothing since the shift began"
+    else:
+        seen = f"last seen {e.last_seen_at:%Y-%m-%d %H:%M:%S} UTC"
     return {"measure": e.silent_seconds, "detail": f"no position for {e.silent_seconds:.0f} s ({seen})"}
 
 
@@ -97,10 +102,12 @@ RAISES: dict[type, tuple[str, Any]] = {
     CourierTrack.SpeedingDetected: (SPEEDING, _speeding),  # type: ignore[attr-defined]
 }
 ENDS: dict[type, Any] = {
-    CourierTrack.StalePositionEnded: lambda e: (  # type: ignore[attr-defined]
-        "position received" if e.reason == "ping" else e.reason),
-    CourierTrack.OffRouteEnded: lambda e: f"back within {e.distance_m:.0f} m of the route",  # type: ignore[attr-defined]
-    CourierTrack.IdleAwayFromStopEnded: lambda e: f"moved on after {e.idle_seconds:.0f} s",  # type: ignore[attr-defined]
+    CourierTrack.StalePositionEnded: (  # type: ignore[attr-defined]
+        lambda e: "position received" if e.reason == "ping" else e.reason),
+    CourierTrack.OffRouteEnded: (  # type: ignore[attr-defined]
+        lambda e: f"back within {e.distance_m:.0f} m of the route"),
+    CourierTrack.IdleAwayFromStopEnded: (  # type: ignore[attr-defined]
+        lambda e: f"moved on after {e.idle_seconds:.0f} s"),
     CourierTrack.SpeedingEnded: lambda e: f"down to {e.speed_kmh:.1f} km/h",  # type: ignore[attr-defined]
 }
 
@@ -211,11 +218,27 @@ def latest_positions(
     return [position_view(row) for row in rows]
 
 
+def position_as_of(app: Any, courier: str, moment: datetime) -> PositionAtView | None:
+    """Where the courier was at `moment`, from the stored pings themselves rather than a table: exact at a
+    ping, interpolated between the two around it, or the last known. None if nothing was known yet."""
+    found = app.position_at(courier, moment)
+    if found is None:
+        return None
+    return PositionAtView(
+        courier=found["courier"], at=found["at"], lat=found["lat"], lon=found["lon"], source=found["source"],
+        ping_at=found["ping_at"], next_ping_at=found["next_ping_at"], accuracy_m=found["accuracy"],
+    )
+
+
 def location_alerts_list(
     db: ReadDatabase, *, open_only: bool = True, courier: str | None = None, kind: str | None = None,
+    first: int | None = None,
 ) -> list[LocationAlertView]:
-    """Alerts in the order they were raised; `open_only=False` includes the episodes that have ended."""
+    """The first `first` alerts in the order they were raised; `open_only=False` includes the episodes
+    that have ended."""
     query = select(location_alerts).order_by(location_alerts.c.position)
+    if first is not None:
+        query = query.limit(check_first(first))
     if open_only:
         query = query.where(location_alerts.c.ended_at.is_(None))
     if courier is not None:

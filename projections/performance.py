@@ -1,6 +1,7 @@
 """How each courier performs, per business day and month, computed from what happened rather than typed in:
 deliveries and whether they landed inside the promised window, failed attempts, distance ridden (from
-accepted pings), customer ratings and complaints; and the monthly incentive awards and their ranking.
+accepted pings), customers' ratings and complaints (counted when given); and the monthly incentive
+awards and their ranking.
 
 Facts are kept one row per delivery attempt (and per track day for distance), so any business day or
 month is summed on demand in the shop's timezone.
@@ -21,9 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import RowMapping
 
+from domain.cases import CustomerCase
 from domain.incentives import IncentiveMonth
 from domain.locations import CourierTrack
 from domain.orders import Order
+from domain.ratings import DeliveryRating
 from projections.columns import Instant, Money
 from projections.database import ReadDatabase, metadata
 from projections.decoding import Change
@@ -77,7 +80,7 @@ performance_tracks = Table(
     Index("ix_performance_tracks_day", "day"),
 )
 
-# One row per rating or complaint a customer gives a courier; the customer-care projection adds them.
+# One row per delivery rating (stars) or complaint that names a courier, counted when given.
 performance_feedback = Table(
     "performance_feedback",
     metadata,
@@ -136,6 +139,8 @@ REPORTED: type = CourierTrack.PositionsReported  # type: ignore[attr-defined]
 MONTH_OPENED: type = IncentiveMonth.IncentiveRulesAdopted  # type: ignore[attr-defined]
 AWARDED: type = IncentiveMonth.IncentiveAwarded  # type: ignore[attr-defined]
 MONTH_CLOSED: type = IncentiveMonth.IncentiveMonthClosed  # type: ignore[attr-defined]
+RATED: type = DeliveryRating.DeliveryRated  # type: ignore[attr-defined]
+COMPLAINED: type = CustomerCase.ComplaintOpened
 
 
 class PerformanceProjector(Projector):
@@ -146,21 +151,32 @@ class PerformanceProjector(Projector):
     @property
     def follows(self) -> frozenset[type]:
         return frozenset({PLACED, HANDED, DELIVERED, FAILED, TRACK_OPENED, REPORTED, MONTH_OPENED, AWARDED,
-                          MONTH_CLOSED})
+                          MONTH_CLOSED, RATED, COMPLAINED})
 
     def apply(self, conn: Connection, changes: Sequence[Change]) -> None:
         orders = RowBatch(performance_orders, "id")
         tracks = RowBatch(performance_tracks, "id")
         months = RowBatch(incentive_months, "id")
-        orders.load(conn, (str(c.event.originator_id) for c in changes if isinstance(c.event, (HANDED, DELIVERED, FAILED))))
-        tracks.load(conn, (str(c.event.originator_id) for c in changes if isinstance(c.event, REPORTED)))
-        months.load(conn, (str(c.event.originator_id) for c in changes if isinstance(c.event, (AWARDED, MONTH_CLOSED))))
+        def keys(*kinds: type) -> Iterable[str]:
+            return (str(c.event.originator_id) for c in changes if isinstance(c.event, kinds))
+
+        orders.load(conn, keys(HANDED, DELIVERED, FAILED))
+        tracks.load(conn, keys(REPORTED))
+        months.load(conn, keys(AWARDED, MONTH_CLOSED))
         attempts: list[dict[str, Any]] = []
         awards: list[dict[str, Any]] = []
+        feedback: list[dict[str, Any]] = []
         for position, event in changes:
             key = str(event.originator_id)
             kind = type(event)
-            if kind is PLACED:
+            if kind is RATED:
+                feedback.append({"key": f"rating:{event.order}", "courier": event.courier, "at": event.timestamp,
+                                 "rating": float(event.stars), "complaint": False})
+            elif kind is COMPLAINED:
+                if event.courier is not None:  # a complaint about no delivery in particular is no courier's
+                    feedback.append({"key": f"complaint:{event.number}", "courier": event.courier,
+                                     "at": event.timestamp, "rating": None, "complaint": True})
+            elif kind is PLACED:
                 orders.add({"id": key, "number": event.number, "courier": None, "window_start": event.window_start,
                             "window_end": event.window_end})
             elif kind is TRACK_OPENED:
@@ -170,7 +186,8 @@ class PerformanceProjector(Projector):
                 months.add({"id": key, "period": event.period, "currency": event.rules["currency"],
                             "closed_at": None, "couriers": 0, "total": Decimal("0.00")})
             else:
-                row = (tracks if kind is REPORTED else months if kind in (AWARDED, MONTH_CLOSED) else orders).change(key)
+                rows = tracks if kind is REPORTED else months if kind in (AWARDED, MONTH_CLOSED) else orders
+                row = rows.change(key)
                 if row is None:
                     raise LookupError(f"{kind.__name__} at position {position} names {key}, which is unknown here")
                 if kind is HANDED:
@@ -190,6 +207,8 @@ class PerformanceProjector(Projector):
             conn.execute(performance_attempts.insert(), attempts)
         if awards:
             conn.execute(incentive_awards.insert(), awards)
+        if feedback:
+            conn.execute(performance_feedback.insert(), feedback)
 
 
 def attempt_row(order: dict[str, Any], event: Any) -> dict[str, Any]:
@@ -366,7 +385,8 @@ def daily_kpis(db: ReadDatabase, courier: str, first: date, last: date) -> list[
     days: dict[date, _Sums] = {first + timedelta(days=n): _Sums() for n in range((whole.end - first).days)}
     a, t, f = performance_attempts.c, performance_tracks.c, performance_feedback.c
     with db.read() as conn:
-        for row in conn.execute(select(performance_attempts).where(a.courier == courier, a.at >= start, a.at < end)).mappings():
+        attempts = select(performance_attempts).where(a.courier == courier, a.at >= start, a.at < end)
+        for row in conn.execute(attempts).mappings():
             s = days[business_day(row["at"], timezone)]
             if row["delivered"]:
                 s.deliveries += 1

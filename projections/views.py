@@ -648,3 +648,48 @@ class SituationView:
     declared_at: datetime
     ended_at: datetime | None
     status: str
+
+
+@dataclass(frozen=True)
+class PositionAtView:
+    """Where a courier was at a moment, as the stored pings tell it."""
+
+    courier: str
+    at: datetime
+    lat: float
+    lon: float
+    source: str
+    ping_at: datetime
+    next_ping_at: datetime | None
+    accuracy_m: float | None
+
+
+@dataclass(frozen=True)
+class TrackingStepView:
+    status: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """An order's tracking page at one moment (`as_of`), in the customer's language."""
+
+    number: str
+    customer: str
+    status: str
+    language: str
+    window_start: datetime
+    window_end: datetime
+    courier_id: str | None
+    headline: str
+    steps: list[TrackingStepView]
+    eta: datetime | None
+    eta_live: bool
+    planned_arrival: datetime | None
+    stops_away: int | None
+    courier_position: CourierPositionView | None
+    delayed: bool
+    delay_reason: str | None
+    situation: str | None
+    as_of: datetime

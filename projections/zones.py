@@ -345,9 +345,13 @@ def unzoned_orders(
     )
 
 
-def zone_proposals_list(db: ReadDatabase, *, open_only: bool = False) -> list[ZoneProposalView]:
-    """Proposals newest first; `open_only` keeps those nobody has accepted yet."""
+def zone_proposals_list(
+    db: ReadDatabase, *, open_only: bool = False, first: int | None = None,
+) -> list[ZoneProposalView]:
+    """The latest `first` proposals, newest first; `open_only` keeps those nobody has accepted yet."""
     query = select(zone_proposals).order_by(zone_proposals.c.position.desc())
+    if first is not None:
+        query = query.limit(check_first(first))
     if open_only:
         query = query.where(zone_proposals.c.accepted_at.is_(None))
     with db.read() as conn:

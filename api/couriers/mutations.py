@@ -113,7 +113,8 @@ class CourierMutations:
             "reinstate_courier", input.reference, input.note, idempotency_key=idempotency_key,
         ))
 
-    @strawberry.mutation(description="Also how a supervisor confirms a proposed offboarding; every shift ends or is cancelled.")
+    @strawberry.mutation(
+        description="Also how a supervisor confirms a proposed offboarding; every shift ends or is cancelled.")
     async def offboard_courier(
         self, info: Info[Context, None], input: CourierReasonInput, idempotency_key: IdempotencyKey = None,
     ) -> CourierPayload:
@@ -174,7 +175,8 @@ class CourierMutations:
             "cancel_shift", input.courier, input.shift, input.reason, idempotency_key=idempotency_key,
         ))
 
-    @strawberry.mutation(description="Clock in and take the shift's vehicle out; refused until a flagged courier retrains.")
+    @strawberry.mutation(
+        description="Clock in and take the shift's vehicle out; refused until a flagged courier retrains.")
     async def start_shift(
         self, info: Info[Context, None], input: StartShiftInput, idempotency_key: IdempotencyKey = None,
     ) -> ShiftPayload:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from api.context import Context
 from api.errors import BAD_INPUT, ApiError
@@ -12,12 +12,13 @@ from projections.performance import Span, business_day, day_span, month_span
 MAX_DAYS = 92
 
 
-def today(context: Context) -> date:
-    return business_day(context.application.clock.now(), context.settings.business_timezone)
+def today(context: Context, at: datetime | None = None) -> date:
+    """The business day at `at`, by default now by the shop's clock."""
+    return business_day(at or context.application.clock.now(), context.settings.business_timezone)
 
 
-def this_month(context: Context) -> str:
-    return f"{today(context):%Y-%m}"
+def this_month(context: Context, at: datetime | None = None) -> str:
+    return f"{today(context, at):%Y-%m}"
 
 
 def span_of(period: str, field: str = "period") -> Span:

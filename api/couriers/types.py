@@ -180,7 +180,8 @@ class RankedAward(IncentiveAward):
         return thin(cls, view, grade=Grade(view.grade), rank=rank)
 
 
-@strawberry.type(description="A month's incentive close: null-free once closed; `closed` false while open.")
+@strawberry.type(
+    description="A month's incentive close; while the month is open `closed` is false and nothing is awarded.")
 class IncentiveResults:
     period: str
     closed: bool
@@ -267,13 +268,16 @@ class Courier:
     async def zones(self, info: Info[Context, None]) -> list[str]:
         return await info.context.read(courier_zones, self.reference)
 
-    @strawberry.field(description="Figures for a month (YYYY-MM, default this month) or a day (YYYY-MM-DD).")
+    @strawberry.field(description="Figures for a month (YYYY-MM, default this month, or the month of `asOf`) "
+                      "or a day (YYYY-MM-DD).")
     async def kpis(self, info: Info[Context, None], period: str | None = None) -> CourierKpis:
-        span = span_of(period or this_month(info.context))
+        span = span_of(period or this_month(info.context, self.as_of))
         return CourierKpis.from_view(await info.context.read(courier_kpis, self.reference, span))
 
     @strawberry.field(description="Figures for each business day in a range (default the last 7 days).")
-    async def daily_kpis(self, info: Info[Context, None], first: FromDay = None, last: ToDay = None) -> list[CourierKpis]:
+    async def daily_kpis(
+        self, info: Info[Context, None], first: FromDay = None, last: ToDay = None,
+    ) -> list[CourierKpis]:
         start, end = day_range(info.context, first, last, default_days=7)
         return [CourierKpis.from_view(v) for v in await info.context.read(daily_kpis, self.reference, start, end)]
 

@@ -6,6 +6,7 @@ ones are counted by reason, never refused, so a phone's stream never stops on on
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Sequence
 
 import strawberry
@@ -67,7 +68,8 @@ class LocationMutations:
             idempotency_key=idempotency_key,
         ))
 
-    @strawberry.mutation(description="The route a courier is expected to follow on a day; off-route alerts measure from it.")
+    @strawberry.mutation(
+        description="The route a courier is expected to follow on a day; off-route alerts measure from it.")
     async def set_planned_route(
         self, info: Info[Context, None], input: SetPlannedRouteInput, idempotency_key: IdempotencyKey = None,
     ) -> PlannedRoutePayload:
@@ -78,7 +80,7 @@ class LocationMutations:
         )
         return PlannedRoutePayload(
             position=result.position, repeated=result.repeated, courier=result["courier"],
-            day=result["day"], points=result["points"], stops=result["stops"],
+            day=date.fromisoformat(result["day"]), points=result["points"], stops=result["stops"],
         )
 
     @strawberry.mutation(description="Raise a stale-position alert for each courier on shift who has been silent too "

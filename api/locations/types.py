@@ -11,7 +11,7 @@ from api.recorded import Recorded
 from api.views import thin
 from domain.anomalies import KINDS
 from domain.locations import REJECTION_REASONS
-from projections.views import CourierPositionView, LocationAlertView, TrackDayView
+from projections.views import CourierPositionView, LocationAlertView, PositionAtView, TrackDayView
 
 AlertKind = strawberry.enum(
     Enum("AlertKind", {kind.upper(): kind for kind in KINDS}),  # type: ignore[misc]
@@ -37,6 +37,28 @@ class CourierPosition:
     @classmethod
     def from_view(cls, view: CourierPositionView) -> "CourierPosition":
         return thin(cls, view)
+
+
+PositionSource = strawberry.enum(
+    Enum("PositionSource", {s.upper(): s for s in ("ping", "interpolated", "last_known")}),  # type: ignore[misc]
+    description="A ping at that very moment, a straight line between the pings around it, or the last one before.",
+)
+
+
+@strawberry.type(description="Where a courier was at a moment, from the stored pings.")
+class CourierPositionAt:
+    courier: str
+    at: datetime
+    lat: float
+    lon: float
+    source: PositionSource  # type: ignore[valid-type]
+    ping_at: datetime = strawberry.field(description="The ping at or before the moment.")
+    next_ping_at: datetime | None = strawberry.field(description="The ping after it, when interpolated.")
+    accuracy_m: float | None
+
+    @classmethod
+    def from_view(cls, view: PositionAtView) -> "CourierPositionAt":
+        return thin(cls, view, source=PositionSource(view.source))
 
 
 @strawberry.type(description="Latest positions: the first message of a subscription holds every matching "

@@ -1,4 +1,4 @@
-"""Reading orders and their tracking view from the orders projection, each caller seeing only theirs."""
+"""Reading orders from the orders projection, each caller seeing only theirs (the tracking page: api/customer_care)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from api.auth import CUSTOMER
 from api.context import Context
 from api.errors import forbidden
 from api.orders.permissions import PARTIAL_VIEWERS, visible_order
-from api.orders.types import Order, OrderStatus, OrderTracking
+from api.orders.types import Order, OrderStatus
 from api.pagination import DEFAULT_PAGE_SIZE, Connection, connection
 from projections.orders import list_orders
 
@@ -55,9 +55,3 @@ class OrderQueries:
             first=info.context.page_size(first), at_least=at_least,
         )
         return connection(page, Order.from_view)
-
-    @strawberry.field(description="The minimal view a tracking link opens: status, window, timeline, courier.")
-    async def order_tracking(
-        self, info: Info[Context, None], number: str, at_least: AtLeast = None,
-    ) -> OrderTracking | None:
-        return OrderTracking.from_view(await visible_order(info.context, number, at_least))

@@ -1,4 +1,4 @@
-"""GraphQL views of orders and their tracking, and the inputs that place and move them."""
+"""GraphQL views of orders, and the inputs that place and move them."""
 
 from __future__ import annotations
 
@@ -108,30 +108,6 @@ class Order:
             address=DeliveryAddress(text=view.address_text, lat=view.lat, lon=view.lon),
             lines=[OrderLine.from_view(line) for line in view.lines],
             timeline=[OrderEvent.from_view(entry) for entry in view.timeline],
-        )
-
-
-@strawberry.type
-class TrackingStep:
-    status: str
-    at: datetime
-
-
-@strawberry.type(description="What a tracking link shows: no customer data, no address, no goods.")
-class OrderTracking:
-    number: str
-    status: OrderStatus  # type: ignore[valid-type]
-    window_start: datetime
-    window_end: datetime
-    courier_id: str | None
-    timeline: list[TrackingStep]
-
-    @classmethod
-    def from_view(cls, view: OrderView) -> "OrderTracking":
-        return cls(
-            number=view.number, status=OrderStatus(view.status), window_start=view.window_start,
-            window_end=view.window_end, courier_id=view.courier_id,
-            timeline=[TrackingStep(status=entry.status, at=entry.at) for entry in view.timeline],
         )
 
 

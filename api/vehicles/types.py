@@ -117,7 +117,8 @@ class RegisterVehicleInput:
     vehicle_type: str
 
 
-@strawberry.input(description="Give a shift a vehicle; on a running shift it is handed over and the old one comes back.")
+@strawberry.input(
+    description="Give a shift a vehicle; on a running shift it is handed over and the old one comes back.")
 class AssignVehicleToShiftInput:
     plate: str
     courier: str

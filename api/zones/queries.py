@@ -35,7 +35,8 @@ async def workloads(
 
 @strawberry.type
 class ZoneQueries:
-    @strawberry.field(description="Zones by code, each with its workload over business days `from`..`to` (default today).")
+    @strawberry.field(
+        description="Zones by code, each with its workload over business days `from`..`to` (default today).")
     async def zones(
         self, info: Info[Context, None], include_retired: bool = False, first_day: FromDay = None,
         last_day: ToDay = None, service_minutes: ServiceMinutes = DEFAULT_SERVICE_MINUTES, at_least: AtLeast = None,
@@ -65,9 +66,12 @@ class ZoneQueries:
         )
         return connection(page, UnzonedOrder.from_view)
 
-    @strawberry.field(description="Zone partitions proposed, newest first.")
+    @strawberry.field(description="The latest `first` zone partitions proposed, newest first.")
     async def zone_proposals(
-        self, info: Info[Context, None], open_only: bool = False, at_least: AtLeast = None,
+        self, info: Info[Context, None], open_only: bool = False, first: int = DEFAULT_PAGE_SIZE,
+        at_least: AtLeast = None,
     ) -> list[ZoneProposal]:
-        views = await info.context.read(zone_proposals_list, open_only=open_only, at_least=at_least)
+        views = await info.context.read(
+            zone_proposals_list, open_only=open_only, first=info.context.page_size(first), at_least=at_least,
+        )
         return [ZoneProposal.from_view(v) for v in views]

@@ -97,7 +97,8 @@ class Zone:
 
     @strawberry.field(description="Orders placed in the zone, by window start; `from`/`to` bound the window start.")
     async def orders(
-        self, info: Info[Context, None], window_from: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        self, info: Info[Context, None],
+        window_from: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         window_to: Annotated[datetime | None, strawberry.argument(name="to")] = None, open_only: bool = False,
         after: str | None = None, first: int = DEFAULT_PAGE_SIZE,
     ) -> Connection[ZoneOrder]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 from uuid import UUID
 
@@ -112,7 +113,7 @@ class NotificationCommands(CommandRunner):
 
     # -- what the sending worker reads ------------------------------------------------------------
 
-    def outbox_messages(self, notification_ids: Sequence[str | UUID]) -> list[OutboxMessage]:
+    def outbox_messages(self, notification_ids: Sequence[str | UUID], now: datetime) -> list[OutboxMessage]:
         """The messages of these notifications still to send, as the log has them now (the read model may trail),
         each knowing whether its customer has opted out of its channel since."""
         with self._command_lock:
@@ -123,7 +124,7 @@ class NotificationCommands(CommandRunner):
                 if not isinstance(notification, Notification):
                     continue
                 person = self.get_or_none(Customer.create_id(notification.recipient))
-                found.extend(notification.outbox(person.opted_out if isinstance(person, Customer) else ()))
+                found.extend(notification.outbox(now, person.opted_out if isinstance(person, Customer) else ()))
             return found
 
     def _notification(self, notification_id: UUID) -> Notification:

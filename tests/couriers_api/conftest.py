@@ -23,10 +23,10 @@ query($ref: String!, $p: Int) {
 """
 
 
-def deliver(api: Api, number: str, courier: str, window_start: datetime, window_end: datetime,
+def deliver(shop: Api, number: str, courier: str, window_start: datetime, window_end: datetime,
             delivered_at: datetime, *, fail_first: bool = False) -> None:
     """An order placed, packed and handed over now, then delivered at `delivered_at` (after a failed try)."""
-    app = api.application
+    app = shop.application
     app.place_order("CUST-1", [("MILK-1L", 1)], {"lat": 31.23, "lon": 121.54, "text": "Pudong"},
                     window_start, window_end, number=number)
     app.pick_order(number)
@@ -36,10 +36,10 @@ def deliver(api: Api, number: str, courier: str, window_start: datetime, window_
     if fail_first:
         app.fail_delivery(number, "customer absent")
         app.send_order_out_for_delivery(number)
-    now = api.clock.now()
-    api.clock.set(delivered_at)
+    now = shop.clock.now()
+    shop.clock.set(delivered_at)
     app.deliver_order(number, "photo", f"pod/{number}.jpg")
-    api.clock.set(now)
+    shop.clock.set(now)
 
 
 @pytest.fixture

@@ -122,3 +122,40 @@ def test_a_courier_follows_only_their_own_position(city_api: Api) -> None:
         subscribe(ws, 'subscription { livePositions(courier: "C-9") { cursor } }', {})
         message = ws.receive_json()
     assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_leaving_the_planned_route_raises_an_off_route_alert(city_api: Api) -> None:
+    t = city_api.clock.now()
+    route = 'mutation { setPlannedRoute(input: {courier: "C-9", route: [{lat: 31.23, lon: 121.54}, {lat: 31.25, lon: 121.54}]}) { day points } }'
+    assert city_api.data(route, role="dispatcher")["setPlannedRoute"] == {"day": "2026-11-25", "points": 2}
+    along = [ping(t + timedelta(seconds=10 * i), 31.23 + 0.0005 * i) for i in range(3)]
+    astray = [ping(t + timedelta(seconds=30 + 10 * i), 31.231, 121.54 + 0.0012 * (i + 1)) for i in range(4)]
+    report = city_api.data(REPORT, {"pings": along + astray}, **as_courier("C-9"))["reportPositions"]
+    assert report["alerts"] == [{"courier": "C-9", "kind": "OFF_ROUTE", "raised": True}]
+    (alert,) = city_api.data(ALERTS, {"open": True, "p": report["position"]})["locationAlerts"]
+    assert alert["kind"] == "OFF_ROUTE" and alert["limit"] == 300.0 and alert["measure"] > 300
+
+
+def test_a_gateway_uploads_many_couriers_at_once_and_an_auditor_asks_where_one_was(city_api: Api) -> None:
+    t = city_api.clock.now()
+    upload = """
+    mutation($t0: DateTime!, $t1: DateTime!) {
+      reportPositionsBatch(input: {reports: [
+        {courier: "C-9", pings: [{lat: 31.2300, lon: 121.54, at: $t0}, {lat: 31.2310, lon: 121.54, at: $t1}]}
+        {courier: "C-1", pings: [{lat: 31.2200, lon: 121.37, at: $t0}]}
+      ]}) { couriers received accepted position }
+    }
+    """
+    times = {"t0": t.isoformat(), "t1": (t + timedelta(seconds=60)).isoformat()}
+    report = city_api.data(upload, times)["reportPositionsBatch"]
+    assert (report["couriers"], report["received"], report["accepted"]) == (2, 3, 3)
+    where = 'query($c: String!, $at: DateTime!) { courierPositionAt(reference: $c, at: $at) { lat lon source pingAt nextPingAt } }'
+    halfway = city_api.data(where, {"c": "C-9", "at": (t + timedelta(seconds=30)).isoformat()},
+                            role="auditor")["courierPositionAt"]
+    assert halfway["source"] == "INTERPOLATED" and halfway["lat"] == pytest.approx(31.2305)
+    assert halfway["nextPingAt"] == times["t1"]
+    before = city_api.data(where, {"c": "C-9", "at": (t - timedelta(seconds=1)).isoformat()})["courierPositionAt"]
+    assert before is None
+    assert code_of(city_api.gql(where, {"c": "C-9", "at": times["t0"]}, **as_courier("C-1"))) == "NOT_FOUND"
+    unknown = error_of(city_api.gql(upload.replace('"C-1"', '"C-404"'), times))
+    assert (unknown["extensions"]["code"], unknown["extensions"]["field"]) == ("NOT_FOUND", "reports.1.courier")

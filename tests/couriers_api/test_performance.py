@@ -75,6 +75,21 @@ def test_kpis_count_deliveries_inside_the_promised_window_as_on_time(month_api: 
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_INPUT", "period")
 
 
+def test_customers_ratings_and_complaints_join_the_figures_when_given(month_api: Api) -> None:
+    app = month_api.application
+    month_api.clock.advance(hours(6))
+    app.rate_delivery("C1-ON-0", 4, "friendly")
+    app.rate_delivery("C1-ON-1", 5)
+    app.open_case("CUST-1", "complaint", "app", "late", "two hours late", order="C2-LATE-2")
+    app.open_case("CUST-1", "feedback", "app", "other", "nice packaging", order="C1-ON-2")
+    at = month_api.settle()
+    figures = 'query($ref: String!, $p: Int) { courier(reference: $ref, atLeast: $p) { kpis(period: "2026-11") { rating ratings complaints } } }'
+    c1 = month_api.data(figures, {"ref": "C-1", "p": at})["courier"]["kpis"]
+    c2 = month_api.data(figures, {"ref": "C-2", "p": at})["courier"]["kpis"]
+    assert c1 == {"rating": "4.50", "ratings": 2, "complaints": 0}
+    assert c2 == {"rating": None, "ratings": 0, "complaints": 1}
+
+
 def test_the_assessment_flags_who_fell_short_on_the_computed_figures(month_api: Api) -> None:
     thresholds = {"minDeliveries": 3, "minOnTimeRate": "0.75"}
     before = month_api.settle()
@@ -128,3 +143,33 @@ def test_closing_the_month_pays_each_courier_and_ranks_the_best(month_api: Api) 
     assert code_of(month_api.gql(CLOSE, {"period": "2026-11"})) == "PRECONDITION_FAILED"
     still_open = month_api.data('{ incentiveResults(period: "2026-10") { closed awards { courier } } }')
     assert still_open["incentiveResults"] == {"closed": False, "awards": []}
+
+
+def test_a_courier_flagged_twice_running_is_proposed_for_offboarding_and_a_supervisor_decides(month_api: Api) -> None:
+    thresholds = {"minDeliveries": 1, "minOnTimeRate": "0.75"}
+    month_api.clock.set(AFTER_NOVEMBER)
+    month_api.data(ASSESS, {"period": "2026-11", "thresholds": thresholds})
+    retrained = month_api.data('mutation { recordCourierTraining(input: {reference: "C-2", course: "retraining", '
+                               'hours: "8", score: 85}) { passed retrainingDue } }')["recordCourierTraining"]
+    assert retrained == {"passed": True, "retrainingDue": False}
+
+    month_api.clock.set(datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc))
+    now = month_api.clock.now()
+    deliver(month_api, "C2-DEC", "C-2", now + hours(1), now + hours(3), now + hours(4))
+    month_api.clock.set(datetime(2027, 1, 1, 1, 0, tzinfo=timezone.utc))
+    december = month_api.data(ASSESS, {"period": "2026-12", "thresholds": thresholds})["runCourierAssessment"]
+    assert (december["assessed"], december["flagged"], december["offboardingProposed"]) == (1, ["C-2"], ["C-2"])
+
+    dismissed = month_api.data('mutation { dismissOffboardingProposal(input: {reference: "C-2", note: "family '
+                               'illness in December"}) { status position } }')["dismissOffboardingProposal"]
+    courier = month_api.data(
+        'query($p: Int) { courier(reference: "C-2", atLeast: $p) { status offboardingProposed consecutiveFlags '
+        'assessments { period outcome offboardingProposed } history { eventType } } }', {"p": dismissed["position"]},
+    )["courier"]
+    assert (courier["status"], courier["offboardingProposed"], courier["consecutiveFlags"]) == ("ACTIVE", False, 2)
+    assert courier["assessments"] == [
+        {"period": "2026-11", "outcome": "FLAGGED", "offboardingProposed": False},
+        {"period": "2026-12", "outcome": "FLAGGED", "offboardingProposed": True},
+    ]
+    assert [e["eventType"] for e in courier["history"]][-4:] == [
+        "RetrainingPassed", "CourierFlagged", "OffboardingProposed", "OffboardingProposalDismissed"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Api, code_of, error_of
-from tests.domain_zones.conftest import EAST, WEST
+from tests.domain_zones.conftest import EAST, WEST, square
 
 DEFINE = """
 mutation($code: String!, $name: String!, $boundary: JSON!) {
@@ -76,6 +76,14 @@ def test_couriers_assigned_to_a_zone_are_found_by_it(shop_api: Api) -> None:
     listed = shop_api.data('query($p: Int) { couriers(zone: "EAST", atLeast: $p) { nodes { reference zones } } }',
                            {"p": at})["couriers"]["nodes"]
     assert listed == [{"reference": "C-1", "zones": ["EAST"]}]
+    unassigned = shop_api.data('mutation { unassignCourierFromZone(input: {zone: "EAST", courier: "C-1"}) { couriers } }')
+    assert unassigned["unassignCourierFromZone"]["couriers"] == []
+    smaller = square(121.50, 31.20, 121.60, 31.26)
+    redrawn = shop_api.data('mutation($b: JSON!) { redrawZone(input: {code: "EAST", boundary: $b}) { areaKm2 position } }',
+                            {"b": smaller})["redrawZone"]
+    assert 60 < redrawn["areaKm2"] < 65
+    east = shop_api.data(ZONE, {"code": "EAST", "p": redrawn["position"]})["zone"]
+    assert (east["boundary"], east["couriers"]) == (smaller, [])
     retired = shop_api.data('mutation { retireZone(input: {code: "EAST", reason: "merged"}) { position } }')
     after = shop_api.data(ZONE, {"code": "EAST", "p": retired["retireZone"]["position"]})["zone"]
     assert (after["retired"], after["couriers"]) == (True, [])

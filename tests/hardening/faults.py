@@ -33,8 +33,8 @@ class DyingSQLiteRecorder(ChainedSQLiteRecorder):
 
 
 class DyingPostgresRecorder(chained_postgres_recorder()):  # type: ignore[misc]
-    def _extend_chain(self, curs: Any) -> None:
-        super()._extend_chain(curs)
+    def _extend_chain(self, curs: Any, new: list[Any]) -> None:
+        super()._extend_chain(curs, new)
         die_if_told("in-save")
 
 

@@ -18,8 +18,12 @@ BOUNDED = {
     "zones": "one per delivery zone",
     "livePositions": "one per courier at work",
 }
-# Lists that can grow with the business and still lack `first` (reported to their owners).
-NOT_YET_CAPPED = {"zoneProposals", "locationAlerts"}
+# Lists that can grow with the business and still lack `first`: their owners are to add it (or show
+# the list is bounded and move it above). A new list without `first` fails this test.
+NOT_YET_CAPPED = {
+    "zoneProposals", "locationAlerts", "caseAnalysis", "pendingPickups", "orderNotifications", "courierRatings",
+    "stockForecast", "specialSituations", "supervisorBoard",
+}
 
 
 def returns_a_list(ref: dict[str, Any]) -> bool:

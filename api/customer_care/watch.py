@@ -1,0 +1,51 @@
+"""The worker's watch for promises broken by time alone: case and request SLAs, delivery ETAs, situations' periods.
+
+A deadline passing, an ETA drifting past a window or a situation's period beginning leaves no
+event to react to, so every `care_check_seconds` the watch asks the application to look, by
+business time. Each check is idempotent in effect (an SLA is escalated once, a delay noticed
+once per slip, a situation started once), so several processes watching at once do no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from domain.app import Peisong
+
+log = logging.getLogger("peisong.care")
+
+CHECKS = ("check_case_slas", "check_delivery_delays", "check_special_situations")
+
+
+class CareWatch:
+    def __init__(self, application: Peisong, period: float) -> None:
+        self.application = application
+        self.period = period
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def check_now(self) -> None:
+        """One round of every check; a failing check is logged and the others still run."""
+        for check in CHECKS:
+            try:
+                getattr(self.application, check)()
+            except Exception:
+                log.exception("%s failed; will try again in %s s", check, self.period)
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="peisong-care-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopping.wait(self.period):
+            self.check_now()

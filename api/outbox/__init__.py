@@ -1,0 +1,1 @@
+"""The outbox's way out: channel adapters to the message gateway (or a local log file) and the sending worker."""

@@ -1,0 +1,1 @@
+"""Order analysis, demand and stock forecasting, staffing: the specifications."""
