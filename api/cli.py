@@ -154,6 +154,8 @@ def _remove_sqlite_files(path: Path) -> None:
 
 from api.cli_audit import audit  # noqa: E402
 from api.cli_forecast import forecast  # noqa: E402
+from api.cli_simulate import simulate  # noqa: E402
 
 main.add_command(audit)
 main.add_command(forecast)
+main.add_command(simulate)

@@ -146,13 +146,15 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
+    first_failure: dict[str, str] = field(default_factory=dict)
 
-    def add(self, operation: str, seconds: float, outcome: str) -> None:
+    def add(self, operation: str, seconds: float, outcome: str, answer: str) -> None:
         self.latencies.setdefault(operation, []).append(seconds)
         if outcome == "refused":
             self.refused[operation] = self.refused.get(operation, 0) + 1
         elif outcome == "failed":
             self.failed[operation] = self.failed.get(operation, 0) + 1
+            self.first_failure.setdefault(operation, answer[:300])
 
 
 class Load:
@@ -199,9 +201,11 @@ async def drive(base_url: str, load: Load, concurrency: int, requests: int, seco
                 remaining -= 1
                 operation, document, variables, token = load.request()
                 started = time.perf_counter()
+                answer = ""
                 try:
                     response = await client.post("/graphql", json={"query": document, "variables": variables},
                                                  headers={"Authorization": f"Bearer {token}"})
+                    answer = f"{response.status_code} {response.text}"
                     errors = response.json().get("errors") if response.status_code == 200 else None
                     if response.status_code != 200:
                         outcome = "failed"
@@ -210,10 +214,10 @@ async def drive(base_url: str, load: Load, concurrency: int, requests: int, seco
                         outcome = "failed" if codes & {"INTERNAL", None, "RATE_LIMITED"} else "refused"
                     else:
                         outcome = "ok"
-                except httpx.HTTPError:
-                    outcome = "failed"
+                except httpx.HTTPError as error:
+                    outcome, answer = "failed", repr(error)
                 if tally is not None:
-                    tally.add(operation, time.perf_counter() - started, outcome)
+                    tally.add(operation, time.perf_counter() - started, outcome, answer)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -234,6 +238,8 @@ def report(tally: Tally, wall: float, store: str, workers: int, concurrency: int
     for operation, values in sorted(tally.latencies.items()):
         print(f"{operation:<10} {len(values):>8} {len(values) / wall:>7.0f} {percentile(values, 0.5) * 1000:>7.1f} "
               f"{percentile(values, 0.99) * 1000:>7.1f} {tally.refused.get(operation, 0):>8} {tally.failed.get(operation, 0):>7}")
+    for operation, answer in sorted(tally.first_failure.items()):
+        print(f"first failed {operation}: {answer}")
 
 
 def main() -> None:

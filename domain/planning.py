@@ -226,7 +226,8 @@ def _vehicle(courier: CourierAtWork, warehouse: str, origin: datetime, away: boo
         capacity_l=float(kind.capacity_l), shift=(_seconds(origin, begin), _seconds(origin, courier.shift_end)),
         start=start, end=warehouse, courier_id=courier.courier, fixed_cost=float(kind.fixed_daily_cost),
         cost_per_km=float(kind.cost_per_km), cost_per_hour=float(kind.cost_per_hour), skills=frozenset(skills),
-        reload_depots=(warehouse,), speed_type=kind.name,
+        # Goods on board stay on board until delivered: a reload would pretend to load them at the warehouse.
+        reload_depots=() if courier.position is not None else (warehouse,), speed_type=kind.name,
     )
 
 

@@ -32,8 +32,9 @@ class RecommendationChanged(PreconditionFailed):
 
 class StaffingPlan(PeisongAggregate):
     @staticmethod
-    def create_id(day: date, zone: str | None) -> UUID:
-        return natural_id("staffing-plan", day.isoformat(), zone or ALL_ZONES)
+    def create_id(day: date | str, zone: str | None) -> UUID:
+        """One plan per business day (a date, or its ISO form as the event keeps it) and zone."""
+        return natural_id("staffing-plan", str(day), zone or ALL_ZONES)
 
     @event("StaffingPlanAdopted")
     def __init__(

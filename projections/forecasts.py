@@ -9,10 +9,12 @@ the analytics projection counted.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
+import numpy as np
+from scipy import stats
 from sqlalchemy import select
 
 from domain.errors import InvalidInput, NotFound
@@ -20,7 +22,7 @@ from projections.analytics import local_zone
 from projections.database import ReadDatabase
 from projections.order_analysis import DayRange, daily_demand, hourly_history, order_zones
 from projections.stock import stock_levels
-from solver.forecast import HOURS_PER_WEEK, Forecast, OrderHistory, forecast_orders
+from solver.forecast import HOURS_PER_WEEK, Forecast, OrderHistory, ZoneForecast, forecast_orders
 from solver.reorder import ReorderPolicy, advise_reorder
 
 MAX_FORECAST_DAYS = 14
@@ -105,8 +107,30 @@ def zone_demand(db: ReadDatabase, today: date, zones: Sequence[str | None], days
     """The zones' orders up to today's midnight, and the forecast of the `days` days from it."""
     history = hourly_history(db, today, zones) if zones else None
     ready = history is not None and history.hours >= MIN_HISTORY_HOURS
-    forecast = forecast_orders(history, days * 24, levels=LEVELS) if ready else None  # type: ignore[arg-type]
-    return ZoneDemand(list(zones), history, forecast)
+    if not ready:
+        return ZoneDemand(list(zones), history, None)
+    with np.errstate(over="ignore", invalid="ignore"):  # the overflowing hours are mended by finite_bands
+        forecast = forecast_orders(history, days * 24, levels=LEVELS)  # type: ignore[arg-type]
+    return ZoneDemand(list(zones), history, finite_bands(forecast))
+
+
+def finite_bands(forecast: Forecast) -> Forecast:
+    """The forecast with every band a number. An hour that never had an order in weeks (a weekend night) has
+    a mean of practically zero and a fitted variance that overflows to NaN; its band is then the Poisson band
+    of its mean, as for any hour that is not overdispersed, which is a band of zero to (about) zero."""
+    zones = []
+    for zone in forecast.zones:
+        lower, upper = dict(zone.lower), dict(zone.upper)
+        for level in forecast.levels:
+            low, high = np.array(lower[level], dtype=float), np.array(upper[level], dtype=float)
+            broken = ~(np.isfinite(low) & np.isfinite(high))
+            if broken.any():
+                mean = zone.mean[broken]
+                low[broken] = np.minimum(stats.poisson.ppf((1 - level) / 2, mean), mean)
+                high[broken] = np.maximum(stats.poisson.ppf((1 + level) / 2, mean), mean)
+            lower[level], upper[level] = low, high
+        zones.append(ZoneForecast(zone.zone, zone.mean, lower, upper))
+    return replace(forecast, zones=tuple(zones))
 
 
 def demand_forecast(

@@ -72,18 +72,19 @@ class StaffingPlansProjector(Projector):
         plans.load(conn, (str(c.event.originator_id) for c in changes if isinstance(c.event, REVISED)))
         for position, event in changes:
             key = str(event.originator_id)
+            decision = {
+                "digest": event.digest, "demand_band": event.demand_band, "courier_hours": event.couriers,
+                "shortfall": float(event.shortfall), "slots": [_slot(slot) for slot in event.slots],
+                "version": event.originator_version, "adopted_at": event.timestamp,
+                "adopted_by": str(metadata_of(event).get(ACTOR, "")),
+            }
             if isinstance(event, ADOPTED):
-                row = plans.add({"id": key, "day": event.day, "zone": event.zone or ALL_ZONES})
-            else:
-                row = plans.change(key)  # type: ignore[assignment]
-                if row is None:
-                    raise LookupError(f"staffing plan {key} revised at position {position} but never adopted")
-            row.update(
-                digest=event.digest, demand_band=event.demand_band, courier_hours=event.couriers,
-                shortfall=float(event.shortfall), slots=[_slot(slot) for slot in event.slots],
-                version=event.originator_version, adopted_at=event.timestamp,
-                adopted_by=str(metadata_of(event).get(ACTOR, "")),
-            )
+                plans.add({"id": key, "day": event.day, "zone": event.zone or ALL_ZONES, **decision})
+                continue
+            row = plans.change(key)
+            if row is None:
+                raise LookupError(f"staffing plan {key} revised at position {position} but never adopted")
+            row.update(decision)
         plans.flush(conn)
 
 

@@ -60,6 +60,7 @@ class OrderView:
     updated_at: datetime
     lines: list[OrderLineView]
     timeline: list[TimelineEntry]
+    zone: str | None = None
 
 
 @dataclass(frozen=True)

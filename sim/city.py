@@ -40,7 +40,7 @@ HUBS: tuple[tuple[str, str, float, float], ...] = (
     ("WH-HUANGPU", "Huangpu hub", 31.2300, 121.4900),
 )
 SERVICE_BOX = (121.15, 30.95, 121.80, 31.55)  # lon/lat bounds of everything the shop serves
-CUSTOMER_SPREAD_M = 2_500.0  # customers live around their nearest hub, a few km out
+CUSTOMER_SPREAD_M = 2_000.0  # customers live around their nearest hub, a few km out
 
 # name, kg, litres, cruise km/h, max km/h, per km, per hour, per day, skills, rush-hour km/h.
 # Bikes and tricycles carry insulated boxes, as instant-delivery riders do.
@@ -67,11 +67,11 @@ class CitySize:
 
 SIZES: dict[str, CitySize] = {
     "small": CitySize(2, (("e-bike", 10), ("tricycle", 2), ("van", 2)), 700, 300, 2),
-    "medium": CitySize(4, (("e-bike", 40), ("tricycle", 8), ("van", 8)), 2_400, 1_200, 3),
+    "medium": CitySize(4, (("e-bike", 56), ("tricycle", 8), ("van", 8)), 2_400, 1_200, 3),
     "large": CitySize(4, (("e-bike", 220), ("tricycle", 40), ("van", 30), ("refrigerated van", 10)),
                       20_000, 6_000, 4),
 }
-DEFAULT_SHIFTS = (("08:00", "17:00"), ("13:00", "22:00"))
+DEFAULT_SHIFTS = (("08:00", "17:00"), ("14:00", "23:00"))  # the late shift sees the last promises kept
 DEFAULT_DAY = date(2026, 3, 12)  # a Thursday
 
 
@@ -202,6 +202,11 @@ class City:
     residents: list[Resident]
     catalogue: list[CatalogueItem]
     couriers: dict[str, CourierPost] = field(default_factory=dict)
+    offset: timedelta = timedelta(0)  # a live day runs its clock times this much later (see sim.live)
+
+    def at(self, clock_time: str) -> datetime:
+        """A wall-clock time of the city's day as the moment it happens (shifted in a live day)."""
+        return self.spec.local(clock_time) + self.offset
 
     def zone_at(self, lat: float, lon: float) -> str | None:
         point = shapely.Point(lon, lat)
@@ -222,7 +227,7 @@ def rng_for(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(str(p) for p in (seed, *parts)))
 
 
-def plan_city(spec: CitySpec) -> City:
+def plan_city(spec: CitySpec, offset: timedelta = timedelta(0)) -> City:
     """The city as data, before anything is recorded: where everything is and who works where."""
     sites = {code: Site(code, name, lat, lon) for code, name, lat, lon in HUBS[: spec.warehouses]}
     cells = _service_cells(sites)
@@ -234,7 +239,7 @@ def plan_city(spec: CitySpec) -> City:
             shape = _rounded(sector.difference(taken.buffer(SEAM))) if taken is not None else sector
             zones[zone] = ZoneArea(zone, code, _largest(shape))
             taken = shape if taken is None else taken.union(shape)
-    city = City(spec, sites, zones, _residents(spec, sites, cells), generate_catalogue(300, spec.seed))
+    city = City(spec, sites, zones, _residents(spec, sites, cells), generate_catalogue(300, spec.seed), offset=offset)
     city.couriers = _posts(spec, city)
     return city
 
@@ -334,7 +339,7 @@ def _posts(spec: CitySpec, city: City) -> dict[str, CourierPost]:
             posts[reference] = CourierPost(
                 reference=reference, vehicle_type=vehicle_type, plate=f"沪B-{len(posts) + 1:05d}",
                 zone=zones[local % len(zones)], warehouse=warehouse,
-                shift_start=spec.local(start), shift_end=spec.local(end),
+                shift_start=city.at(start), shift_end=city.at(end),
             )
             turn += 1
     return posts
@@ -343,11 +348,13 @@ def _posts(spec: CitySpec, city: City) -> dict[str, CourierPost]:
 # -- recording it ------------------------------------------------------------------------------
 
 
-def build_city(app: Peisong, clock: ManualClock, spec: CitySpec) -> City:
-    """Set the city up through the application the evening before its day: warehouses, zones, catalogue,
-    stock for the day, customers, vehicle types and vehicles, couriers hired, trained, zoned and rostered."""
-    city = plan_city(spec)
-    clock.set(spec.local("18:00", spec.day - timedelta(days=1)))
+def build_city(app: Peisong, clock: ManualClock | None, spec: CitySpec, offset: timedelta = timedelta(0)) -> City:
+    """Set the city up through the application the evening before its day (or now, on a live server's own
+    clock): warehouses, zones, catalogue, stock for the day, customers, vehicle types and vehicles, couriers
+    hired, trained, zoned and rostered."""
+    city = plan_city(spec, offset)
+    if clock is not None:
+        clock.set(spec.local("18:00", spec.day - timedelta(days=1)))
     for site in city.sites.values():
         app.register_warehouse(site.code, site.name, site.lat, site.lon, opens="07:00", closes="23:00",
                                stock_take_interval_days=30,

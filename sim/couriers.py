@@ -223,9 +223,10 @@ class CourierAgent:
         taken = [n for n in wanted if self.sim.orders[n].status == "PACKED"]
         for number in taken:
             self.collect(number)
-        loading = self.sim.app.settings.depot_loading_seconds * rng_for(
-            self.sim.seed, "loading", self.ref, self.sim.now.isoformat()).uniform(0.7, 1.3)
-        yield self.sim.now + timedelta(seconds=round(loading, 3))
+        if taken:  # goods already put in the box at the counter (the baseline's way) need no loading
+            loading = self.sim.app.settings.depot_loading_seconds * rng_for(
+                self.sim.seed, "loading", self.ref, self.sim.now.isoformat()).uniform(0.7, 1.3)
+            yield self.sim.now + timedelta(seconds=round(loading, 3))
         for number in sorted(self.carrying):
             order = self.sim.orders[number]
             if order.status == "HANDED_TO_COURIER":

@@ -227,7 +227,11 @@ class _DemoDay:
             if rng.random() < 0.05:
                 self.schedule(now + timedelta(minutes=rng.randint(20, 60)), "fail", number)
             else:
-                self.schedule(now + timedelta(minutes=rng.randint(15, 75)), "deliver", number)
+                # Couriers aim for the promised window: most arrive inside it, a few are late.
+                window_start = app.existing_order(number).window_start
+                arrival = max(now + timedelta(minutes=rng.randint(15, 45)),
+                              window_start + timedelta(minutes=rng.randint(0, 130)))
+                self.schedule(arrival, "deliver", number)
         elif step == "deliver":
             code = app.delivery_code_for(number)
             if code is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 import numpy as np
@@ -113,6 +113,20 @@ class DayInputs:
             incidents=tuple(Incident(**i) for i in raw["incidents"]),
         )
 
+    def shifted(self, offset: timedelta) -> "DayInputs":
+        """The same day happening `offset` later (a live day starts when it is started)."""
+        def later(moment: str | None) -> str | None:
+            return None if moment is None else (datetime.fromisoformat(moment) + offset).isoformat()
+
+        return replace(
+            self,
+            orders=tuple(replace(o, placed_at=later(o.placed_at), behaviour=replace(
+                o.behaviour, away_from=later(o.behaviour.away_from), away_until=later(o.behaviour.away_until)))
+                for o in self.orders),
+            weather=tuple(replace(w, start=later(w.start), end=later(w.end)) for w in self.weather),
+            incidents=tuple(replace(i, start=later(i.start), end=later(i.end)) for i in self.incidents),
+        )
+
     def save(self, path: Path) -> None:
         path.write_text(self.to_json())
 
@@ -149,14 +163,13 @@ def generate_inputs(city: City) -> DayInputs:
     seconds = np.sort(hours * 3600 + rng.uniform(0, 3600, size=count))
     loyalty = rng.pareto(1.5, size=len(city.residents)) + 1.0
     who = rng.choice(len(city.residents), size=count, p=loyalty / loyalty.sum())
-    weights = sku_weights(len(city.catalogue))
-    shelf = rng.permutation(len(city.catalogue))
+    weights = sku_weights(len(city.catalogue))  # the city stocks its warehouses by the same popularity
     orders = []
     for n in range(count):
         resident = city.residents[int(who[n])]
         basket: dict[str, int] = {}
         for _ in range(int(rng.choice(len(LINE_COUNTS), p=LINE_COUNTS)) + 1):
-            sku = city.catalogue[int(shelf[rng.choice(len(weights), p=weights)])].sku
+            sku = city.catalogue[int(rng.choice(len(weights), p=weights))].sku
             basket[sku] = basket.get(sku, 0) + int(rng.choice(len(QUANTITIES), p=QUANTITIES)) + 1
         placed = midnight + timedelta(seconds=round(float(seconds[n]), 3))
         number = f"SIM-{spec.day:%m%d}-{n + 1:05d}"

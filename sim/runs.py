@@ -12,14 +12,12 @@ from typing import Any, Callable
 
 from domain.app import Peisong
 from domain.clock import ManualClock
-from domain.policies import POLICIES
 from domain.settings import Settings
-from projections.database import ReadDatabase
-from projections.runner import ProjectionRunner
 from sim.baseline import BaselineDispatch
 from sim.city import CitySpec, build_city
 from sim.inputs import DayInputs, generate_inputs
 from sim.metrics import DayFigures, measure
+from sim.policies import PolicyPass
 from sim.simulator import DaySimulator, Dispatcher, SimOptions
 from sim.waves import PeisongPlanning, PlanningSettings
 
@@ -89,20 +87,17 @@ def run_day(
     settings = sim_settings(store, planning)
     clock = ManualClock(spec.local("18:00", spec.day))
     app = Peisong(settings, clock)
-    positions = ReadDatabase(settings, url="sqlite://")  # the policies' own positions: nothing else to keep
     try:
         city = build_city(app, clock, spec)
         inputs = inputs or generate_inputs(city)
         day_begins = app.head_position()
-        runner = ProjectionRunner(app, positions, projections=(), policies=POLICIES)
         chosen = make_dispatcher(dispatcher, planning)
-        sim = DaySimulator(app, clock, city, inputs, chosen, options, follow_policies=runner.catch_up,
+        sim = DaySimulator(app, clock, city, inputs, chosen, options, follow_policies=PolicyPass(app),
                            progress=progress)
         sim.run()
         figures = measure(app, after=day_begins)
         events = app.head_position()
     finally:
-        positions.close()
         app.close()
     record_day(store, spec, planning, dispatcher, inputs, day_begins)
     run = DayRun(name, dispatcher, store, spec, planning, figures, time.perf_counter() - started, events)

@@ -34,6 +34,7 @@ from sim.movement import Road
 DISPATCHED_TOPIC = get_topic(RoutePlan.RoutePlanDispatched)  # type: ignore[attr-defined]
 REQUESTED_TOPIC = get_topic(RoutePlan.RoutePlanRequested)  # type: ignore[attr-defined]
 DELAYED_TOPIC = get_topic(DeliveryDelay.DeliveryDelayed)  # type: ignore[attr-defined]
+DAY_STARTS = "07:55"  # the simulated clock starts just before the first shifts
 DAY_ENDS = "23:30"  # couriers still out finish, then the day is over
 COMPLAINT_CHANCE = 0.5  # a customer kept waiting past their patience complains this often...
 COMPLAINT_CHANCE_WHEN_TOLD = 0.25  # ...and half as often when the shop told them of the delay in time
@@ -46,7 +47,7 @@ class SimOptions:
     policy_seconds: int = 30  # the policies catch up with the log this often
     worker_minutes: int = 1  # the worker's periodic checks (delays, stale positions, case SLAs)
     pace: float | None = None  # None: as fast as possible; 1.0: real time (live)
-    run_policies: bool = True  # False when a server's own worker runs them (live)
+    run_worker: bool = True  # policies and periodic checks; False when a server's own worker runs them (live)
 
 
 @dataclass
@@ -115,7 +116,7 @@ class DaySimulator:
         self.couriers = {ref: CourierAgent(self, post) for ref, post in city.couriers.items()}
         self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
         self._seq = 0
-        self._now = city.spec.local("07:00")
+        self._now = city.at(DAY_STARTS)
         self._dirty = False
         self._log_position = app.head_position()
         self._reported: dict[str, float] = {}
@@ -160,7 +161,6 @@ class DaySimulator:
     # -- the day's calendar ----------------------------------------------------------------------
 
     def _schedule_day(self) -> None:
-        spec = self.city.spec
         for order in self.orders.values():
             self.schedule(order.input.placed, lambda o=order: self._place(o))
         for courier in self.couriers.values():
@@ -171,7 +171,7 @@ class DaySimulator:
         self._every(first, timedelta(minutes=self.options.upload_minutes), self._upload)
         self._every(first, timedelta(seconds=self.options.policy_seconds), self._policy_tick)
         self._every(first, timedelta(minutes=self.options.worker_minutes), self._worker_duties)
-        self.schedule(spec.local(DAY_ENDS), self._close)
+        self.schedule(self.city.at(DAY_ENDS), self._close)
         for spell in self.inputs.weather:
             lag = timedelta(minutes=spell.report_lag_min)
             self.schedule(datetime.fromisoformat(spell.start) + lag, self._report_conditions)
@@ -263,7 +263,12 @@ class DaySimulator:
         self._dirty = True
 
     def reach_stop(self, plan: str, order: str, courier: str) -> None:
-        self.app.reach_stop(plan, order, courier)
+        """The courier's app reports arrival on the route it rides; a re-plan that left the stop out (the goods
+        stay in the box all the same) refuses it, and the courier delivers anyway."""
+        try:
+            self.app.reach_stop(plan, order, courier)
+        except DomainError:
+            return
 
     def delivered(self, order: SimOrder) -> None:
         order.status = "DELIVERED"
@@ -379,13 +384,13 @@ class DaySimulator:
     # -- the shop's side: policies, the worker's checks, plans in the log ----------------------------
 
     def _policy_tick(self) -> None:
-        if self._dirty:
+        if self._dirty or not self.options.run_worker:  # a server's worker writes whether we did or not
             self.catch_up()
 
     def catch_up(self) -> None:
         """Policies follow the log up to now; then couriers pick up any routes dispatched meanwhile."""
         for _ in range(10):
-            if self.options.run_policies and self.follow_policies is not None:
+            if self.options.run_worker and self.follow_policies is not None:
                 self.follow_policies()
             self._dirty = False
             if not self._read_log():
@@ -451,7 +456,9 @@ class DaySimulator:
     def _worker_duties(self) -> None:
         """What `peisong serve`'s worker does on its timers, done here at fixed simulated moments."""
         app = self.app
-        minute = int((self.now - self.city.spec.local("00:00")).total_seconds() // 60)
+        if not self.options.run_worker:
+            return
+        minute = int((self.now - self.city.at("00:00")).total_seconds() // 60)
         app.check_delivery_delays()
         if minute % 5 == 0:
             on_shift = [ref for ref, c in sorted(self.couriers.items()) if c.on_shift]

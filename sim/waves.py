@@ -58,7 +58,7 @@ class PeisongPlanning:
     def attach(self, sim: "DaySimulator") -> None:
         self.sim = sim
         first = min(c.post.shift_start for c in sim.couriers.values())
-        last = sim.city.spec.local(LAST_WAVE)
+        last = sim.city.at(LAST_WAVE)
         step = timedelta(minutes=self.settings.wave_minutes)
         moment = first
         while moment <= last:

@@ -36,6 +36,10 @@ class StalePositionWatch:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def check_now(self) -> CommandResult | None:
         """One check; None when nobody is on shift or silent."""
         couriers = watched_couriers(self.db)
@@ -44,7 +48,7 @@ class StalePositionWatch:
         return self.application.check_stale_positions(couriers)
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._loop, name="peisong-stale-positions", daemon=True)

@@ -92,6 +92,7 @@ class Order:
     updated_at: datetime
     lines: list[OrderLine]
     timeline: list[OrderEvent]
+    zone: str | None = strawberry.field(description="The delivery zone the address fell in when placed; null when outside every zone.")
 
     @strawberry.field(description="The code the customer tells the courier; for the customer and dispatch only.")
     async def delivery_code(self, info: Info[Context, None]) -> str | None:

@@ -8,9 +8,10 @@ A pass:
 3. hold what would wake a customer in their quiet hours (urgent delivery news excepted),
    suppress what they opted out of, send the rest;
 4. record every outcome as events (`record_notification_outcomes`), in batches.
-A failed attempt rests its channel with exponential backoff, so a gateway that is down gets
-one probe per rest instead of the whole queue; messages simply wait and go out once it
-answers again. A crash between sending and recording means a repeat under the same message
+A failed message waits with exponential backoff before its next attempt; a channel whose
+attempts keep failing (REST_AFTER in a row: the gateway is down, not having a blip) rests with
+backoff too, so it gets one probe per rest instead of the whole queue. Messages simply wait
+and go out once it answers again. A crash between sending and recording means a repeat under the same message
 id, which the gateway drops: never a loss. Run one worker per store.
 """
 
@@ -18,10 +19,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from api.outbox.channels import Transport, transport_for
-from api.webhooks.worker import RetrySchedule
+from api.webhooks.worker import retry_delay
 from domain.app import Peisong
 from domain.notifications import FAILED, HELD, SUPPRESSED, OutboxMessage, SendOutcome, quiet_until
 from domain.settings import Settings
@@ -33,6 +36,49 @@ log = logging.getLogger("peisong.outbox")
 
 DUE_PAGE = 500
 RECORD_BATCH = 100
+# Messages sent side by side (each to the gateway on its own connection): the gateway's round trip, not our
+# bookkeeping, is what a message costs.
+PARALLEL_SENDS = 8
+SEND_CHUNK = 64
+REST_AFTER = 3  # failures in a row before a channel rests: one is a blip, three is a gateway that is down
+
+
+class Backoff:
+    """When each failed message may be tried again, and when a channel that keeps failing may be tried at all.
+
+    Kept in memory: after a restart everything is simply due, which only retries sooner.
+    """
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+        self._due: dict[str, float] = {}
+        self._rest: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+
+    def failed(self, channel: str, message_id: str, attempts: int) -> None:
+        now = time.monotonic()
+        self._due[message_id] = now + retry_delay(attempts, self.base, self.cap)
+        failures = self._failures.get(channel, 0) + 1
+        self._failures[channel] = failures
+        if failures >= REST_AFTER:
+            self._rest[channel] = now + retry_delay(failures - REST_AFTER + 1, self.base, self.cap)
+
+    def settled(self, channel: str, message_id: str) -> None:
+        self._due.pop(message_id, None)
+        self._failures[channel] = 0
+        self._rest.pop(channel, None)
+
+    def resting(self, channel: str) -> bool:
+        return self._rest.get(channel, 0.0) > time.monotonic()
+
+    def is_due(self, message_id: str) -> bool:
+        return self._due.get(message_id, 0.0) <= time.monotonic()
+
+    def next_in(self) -> float | None:
+        """Seconds until the earliest wait ends, if anything waits."""
+        ends = [*self._due.values(), *self._rest.values()]
+        return max(min(ends) - time.monotonic(), 0.0) if ends else None
 
 
 class OutboxWorker:
@@ -43,9 +89,8 @@ class OutboxWorker:
         self.db = db
         self.settings = settings
         self.transport = transport or transport_for(settings)
-        # Keyed by (channel, queue position): the channel is the "endpoint" that rests after failures.
-        self.schedule = RetrySchedule(settings.notification_retry_base_seconds, settings.notification_retry_max_seconds)
-        self.failures: dict[str, int] = {}
+        self.backoff = Backoff(settings.notification_retry_base_seconds, settings.notification_retry_max_seconds)
+        self.pool = ThreadPoolExecutor(PARALLEL_SENDS, thread_name_prefix="peisong-outbox-send")
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -60,24 +105,19 @@ class OutboxWorker:
             due = [d for d in due_messages(self.db, now, DUE_PAGE) if self._may_try(d)]
             if not due:
                 return 0
-            positions = {(d.notification_id, d.channel): d.position for d in due}
-            messages = self.application.outbox_messages(list(dict.fromkeys(d.notification_id for d in due)), now)
+            wanted = {(d.notification_id, d.channel) for d in due}
+            messages = [m for m in self.application.outbox_messages(
+                list(dict.fromkeys(d.notification_id for d in due)), now,
+            ) if (m.notification_id, m.channel) in wanted]
             batch = OutcomeBatch(self.application)
-            resting: set[str] = set()
-            for message in messages:
-                position = positions.get((message.notification_id, message.channel))
-                if position is None or message.channel in resting:
-                    continue
-                outcome = self.attempt(message, now)
-                batch.add(outcome)
-                if outcome.result == FAILED and outcome.will_retry:
-                    failures = self.failures.get(message.channel, 0) + 1
-                    self.failures[message.channel] = failures
-                    self.schedule.failed(message.channel, position, message.attempts + 1, failures)
-                    resting.add(message.channel)
-                elif outcome.result != HELD:
-                    self.failures[message.channel] = 0
-                    self.schedule.delivered(message.channel, position)
+            for start in range(0, len(messages), SEND_CHUNK):
+                chunk = [m for m in messages[start:start + SEND_CHUNK] if not self.backoff.resting(m.channel)]
+                for message, outcome in zip(chunk, self.pool.map(lambda m: self.attempt(m, now), chunk)):
+                    batch.add(outcome)
+                    if outcome.result == FAILED and outcome.will_retry:
+                        self.backoff.failed(message.channel, message.message_id, message.attempts + 1)
+                    elif outcome.result != HELD:
+                        self.backoff.settled(message.channel, message.message_id)
             return batch.finish()
 
     def attempt(self, message: OutboxMessage, now: datetime) -> SendOutcome:
@@ -96,7 +136,7 @@ class OutboxWorker:
         )
 
     def _may_try(self, due: DueMessage) -> bool:
-        return not self.schedule.resting(due.channel) and self.schedule.is_due(due.channel, due.position)
+        return not self.backoff.resting(due.channel) and self.backoff.is_due(f"{due.notification_id}:{due.channel}")
 
     def drain(self, passes: int = 1000) -> int:
         """Pass after pass until nothing more is due now (tests and the bench); returns outcomes recorded."""
@@ -133,6 +173,7 @@ class OutboxWorker:
 
     def close(self) -> None:
         self.stop()
+        self.pool.shutdown(wait=True)
         self.transport.close()
 
     def _loop(self) -> None:
@@ -144,7 +185,7 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox pass failed; will retry")
             poll = self.settings.notification_poll_seconds
-            waits = self.schedule.next_in()
+            waits = self.backoff.next_in()
             self._wake.wait(poll if waits is None else min(poll, waits))
 
     def _on_saved(self, position: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime  # noqa: F401  (date: a field type, read by strawberry)
 from enum import Enum
 
 import strawberry

@@ -15,6 +15,8 @@ from domain.commands.bulk_orders import OrderRequest
 from domain.settings import Settings
 from projections.database import ReadDatabase
 from projections.runner import ProjectionRunner
+from tests.api.conftest import Api, api, make_api  # noqa: F401  (the API fixtures, for the GraphQL specifications)
+from tests.domain_couriers.staffing import hire
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOME = (31.2300, 121.4700)
@@ -42,11 +44,15 @@ def open_corner_shop(app: Peisong, clock: ManualClock, opened: datetime, units: 
         app.define_zone(zone, "Zone one", "mixed", {"type": "Polygon", "coordinates": [ring]})
 
 
+Lines = list[tuple[str, int]]
+
+
 def place_orders_at(
-    app: Peisong, clock: ManualClock, moments: Iterable[datetime], lines: list[tuple[str, int]] | None = None,
+    app: Peisong, clock: ManualClock, moments: Iterable[datetime], lines: Lines | Callable[[int], Lines] | None = None,
     where: Callable[[int], tuple[float, float]] | None = None,
 ) -> list[str]:
-    """One order of CUST-A at each moment (in time order), placed a day at a time with `place_orders`."""
+    """One order of CUST-A at each moment (in time order), placed a day at a time with `place_orders`; `lines`
+    and `where` may be given per order (by its index)."""
     numbers: list[str] = []
     by_day: dict[object, list[datetime]] = {}
     for moment in sorted(moments):
@@ -55,10 +61,12 @@ def place_orders_at(
         clock.set(max(clock.now(), day_moments[-1]))
         requests = []
         for at in day_moments:
-            lat, lon = where(len(numbers) + len(requests)) if where else HOME
+            index = len(numbers) + len(requests)
+            lat, lon = where(index) if where else HOME
             opens = at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+            basket = lines(index) if callable(lines) else lines or [("SOY-1L", 1)]
             requests.append(OrderRequest(
-                customer="CUST-A", lines=lines or [("SOY-1L", 1)], placed_at=at,
+                customer="CUST-A", lines=basket, placed_at=at,
                 address={"label": "home", "text": "Corner St", "lat": lat, "lon": lon},
                 window_start=opens, window_end=opens + timedelta(hours=2),
             ))
@@ -90,3 +98,45 @@ def read_models(settings: Settings) -> Iterator[Callable[[Peisong], ReadDatabase
     yield caught_up
     for db in opened:
         db.close()
+
+
+# -- a zone with three weeks of steady orders, a courier whose pace was measured, and tomorrow's roster --------
+
+MONDAY = local(2026, 11, 23)  # "today" of the staffing scenario; its history runs the three weeks before
+TOMORROW = MONDAY.date() + timedelta(days=1)
+
+
+def busy_daytime(hour: datetime) -> int:
+    """Three orders an hour from 08:00 to 20:00; at night one order, in a different hour each night."""
+    if 8 <= hour.hour < 20:
+        return 3
+    night_hour = (hour.hour - 20) % 24
+    return 1 if night_hour == hour.toordinal() % 12 else 0
+
+
+def staffed_zone(app: Peisong, clock: ManualClock) -> list[str]:
+    """Three weeks of three orders an hour from 08:00 to 20:00 in zone Z1 (and one a night); this morning courier C-1 delivered
+    four of them on an e-bike in a two-hour shift (two an hour); tomorrow C-1 works 08:00 to 16:00."""
+    open_corner_shop(app, clock, MONDAY - timedelta(days=22))
+    numbers = place_orders_at(app, clock, hourly(MONDAY - timedelta(days=21), 21, busy_daytime))
+    clock.set(MONDAY + timedelta(hours=5))
+    app.define_vehicle_type("e-bike", "40", "120", "18", "25", "0.05", "2", "3")
+    for plate in ("E-1", "E-2", "E-3", "E-4"):
+        app.register_vehicle(plate, "e-bike")
+    hire(app, "C-1")
+    shift = app.plan_shift("C-1", MONDAY + timedelta(hours=6), MONDAY + timedelta(hours=8), "Z1", vehicle="E-1")
+    clock.set(MONDAY + timedelta(hours=6))
+    app.start_shift("C-1", shift["shift"])
+    for i, number in enumerate(numbers[-4:]):
+        clock.set(MONDAY + timedelta(hours=6, minutes=15 + 30 * i))
+        app.pick_order(number)
+        app.pack_order(number)
+        app.hand_order_to_courier(number, "C-1")
+        app.send_order_out_for_delivery(number)
+        app.deliver_order(number, "photo", f"pod/{number}.jpg")
+    clock.set(MONDAY + timedelta(hours=8))
+    app.end_shift("C-1")
+    clock.set(MONDAY + timedelta(hours=9))
+    tomorrow = datetime.combine(TOMORROW, datetime.min.time(), SHANGHAI)
+    app.plan_shift("C-1", tomorrow + timedelta(hours=8), tomorrow + timedelta(hours=16), "Z1", vehicle="E-1")
+    return numbers

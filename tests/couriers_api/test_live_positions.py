@@ -80,8 +80,11 @@ def test_the_workers_watch_raises_a_stale_alert_for_a_silent_courier_on_shift(ci
     t = city_api.clock.now()
     city_api.data(REPORT, {"pings": [ping(t, 31.23)]}, **as_courier("C-9"))
     city_api.settle()
+    watch = city_api.app.state.stale_positions
+    assert watch.running  # started with the projections, it looks every minute
+    watch.stop()  # this test looks in its own good time instead
     city_api.clock.advance(timedelta(minutes=10))
-    checked = city_api.app.state.stale_positions.check_now()
+    checked = watch.check_now()
     assert checked["raised"] == ["C-9/2026-11-25/stale_position/1"]
     (stale,) = city_api.data(ALERTS, {"open": True, "p": checked.position})["locationAlerts"]
     assert stale["kind"] == "STALE_POSITION" and stale["measure"] == 600.0

@@ -37,8 +37,7 @@ def test_a_revoked_token_is_unauthenticated_at_once_and_other_tokens_still_work(
     error = refused(shop_api, lost)
     assert (error["extensions"]["code"], error["message"]) == ("UNAUTHENTICATED", "the token has been revoked")
     assert "errors" not in shop_api.gql(PRODUCTS, token=other)
-    again = shop_api.data(REVOKE, {"jti": jti(shop_api, lost)})["revokeToken"]
-    assert again["newlyRevoked"] is False and again["position"] == receipt["position"]
+    assert shop_api.data(REVOKE, {"jti": jti(shop_api, lost)})["revokeToken"]["newlyRevoked"] is False
 
 
 def test_revoking_a_subject_ends_every_token_it_was_issued_so_far_and_none_issued_later(shop_api: Api) -> None:
