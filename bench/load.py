@@ -1,6 +1,6 @@
 """The API under concurrent load on loopback: tracking queries, order placement and courier pings.
 
-Run: ``python bench/load.py [--workers 2] [--concurrency 16] [--requests 6000] [--seconds 60]
+Run: ``python bench/load.py [--workers 2] [--concurrency 8] [--requests 6000] [--seconds 60]
 [--mix tracking=80,place=10,ping=10]``. With PEISONG_DATABASE_URL pointing at PostgreSQL the
 demo shop is loaded there (unless the store already holds events); otherwise into a fresh
 SQLite file. The server is uvicorn with ``--workers`` processes on 127.0.0.1 and a free port,
@@ -245,7 +245,7 @@ def report(tally: Tally, wall: float, store: str, workers: int, concurrency: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--mix", default="tracking=80,place=10,ping=10")

@@ -75,7 +75,8 @@ class Settings:
     wave_minutes: int = 3  # automatic waves: ready orders are planned this often
     wave_minutes_by_warehouse: tuple[tuple[str, int], ...] = ()  # per-warehouse intervals; 0 turns waves off
     wave_auto_dispatch: bool = True  # the shop dispatches wave plans without a human
-    wave_time_limit_seconds: float = 30.0  # search budget of one wave's plan
+    wave_seconds_per_order: float = 0.05  # a wave's search budget grows with its orders (at least a second) ...
+    wave_time_limit_seconds: float = 20.0  # ... up to this
     wave_check_seconds: float = 5.0  # how often the scheduler looks at the clock
     fleet_history_weeks: int = 4  # same weekdays averaged for a day's expected orders
     # Customer care (domain/cases.py, domain/aftersales.py, domain/delays.py, domain/situations.py, api/outbox/).

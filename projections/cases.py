@@ -255,7 +255,7 @@ def case_counts(
 
 def escalated_cases(db: ReadDatabase) -> list[tuple[RowMapping, RowMapping]]:
     """Open cases escalated in their current round, each with that round's latest escalation."""
-    c, e = cases.c, case_escalations.c
+    c = cases.c
     with db.read() as conn:
         rows = conn.execute(
             select(cases).where(c.status.in_(ACTIVE), c.escalated_round == c.round)

@@ -11,11 +11,11 @@ delay check uses (domain/delays.py): the page and the delay notices never disagr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Column, Connection, Float, String, Table, select
 
-from domain.delays import DeliveryDelay, Eta, Position, RouteRecord, live_etas, request_parts
+from domain.delays import FALLBACK_KMH, DeliveryDelay, Eta, Position, RouteRecord, live_etas, request_parts
 from domain.orders import (
     CANCELLED, DELIVERED, DELIVERY_FAILED, HANDED_TO_COURIER, OUT_FOR_DELIVERY, PACKED, PICKED, PLACED, RETURNED, Order,
 )
@@ -179,7 +179,7 @@ def _order_id(event: Any) -> str:
 
 
 def tracking_view(db: ReadDatabase, number: str, now: datetime, timezone: str, language: str | None = None,
-                  language_of: Any = None) -> TrackingView | None:
+                  language_of: Callable[[str], str | None] | None = None) -> TrackingView | None:
     """The order's tracking page at `now`, in `language` (else the customer's, via `language_of(customer)`)."""
     order = get_order(db, number)
     if order is None:
@@ -191,10 +191,10 @@ def tracking_view(db: ReadDatabase, number: str, now: datetime, timezone: str, l
         factors = dict(conn.execute(select(tracking_traffic.c.zone, tracking_traffic.c.factor)).all())
         finished = _finished(conn, route) if route is not None else set()
     eta: Eta | None = None
-    position: CourierPositionView | None = None
+    courier = route.courier if route is not None else order.courier_id
+    seen = latest_positions(db, couriers=[courier]) if courier is not None and order.status in EN_ROUTE else []
+    position = seen[0] if seen else None
     if route is not None:
-        seen = latest_positions(db, couriers=[route.courier])
-        position = seen[0] if seen else None
         here = Position(position.lat, position.lon, position.at) if position is not None else None
         visits = route.remaining(lambda ref: ref in finished)
         eta = next((e for e in live_etas(visits, here, now, route.travel(lambda z: factors.get(z, 1.0)))
@@ -219,7 +219,7 @@ def _route(conn: Connection, tracked: Any) -> RouteRecord | None:
         points={stop: (lat, lon, zone) for stop, lat, lon, zone in plan["points"]},
         depot=(plan["depot"][0], plan["depot"][1]), completed=frozenset(plan["completed"]),
         reached={order: datetime.fromisoformat(at) for order, at in plan["reached"]},
-        kmh=float(speeds.get(mine["vehicle"], 15.0)), detour_factor=float(plan["detour_factor"]),
+        kmh=float(speeds.get(mine["vehicle"], FALLBACK_KMH)), detour_factor=float(plan["detour_factor"]),
     )
 
 

@@ -120,6 +120,8 @@ class DaySimulator:
         self._dirty = False
         self._log_position = app.head_position()
         self._reported: dict[str, float] = {}
+        self._uploaded_until: datetime | None = None
+        self._catalogue = {item.sku: item for item in city.catalogue}
         self.closing = False
         self.finished = 0
         self.on_time = 0
@@ -234,12 +236,6 @@ class DaySimulator:
             if float(item.volume_l) >= self.app.settings.bulky_unit_litres:
                 needed.add("bulky")
         return frozenset(needed)
-
-    @property
-    def _catalogue(self) -> dict[str, Any]:
-        if not hasattr(self, "_catalogue_by_sku"):
-            self._catalogue_by_sku = {item.sku: item for item in self.city.catalogue}
-        return self._catalogue_by_sku
 
     def _pick(self, order: SimOrder) -> None:
         self.app.pick_order(order.number, picker=f"picker@{order.warehouse}")
@@ -357,7 +353,7 @@ class DaySimulator:
     def _upload(self) -> None:
         """Every phone on shift uploads the fixes it took since the last upload, all in one batch."""
         now = self.now
-        since = getattr(self, "_uploaded_until", None)
+        since = self._uploaded_until
         reports = []
         step = timedelta(seconds=self.options.ping_seconds)
         for ref in sorted(self.couriers):

@@ -36,8 +36,9 @@ async def tracking_updates(context: Context, number: str, language: str | None) 
         # The projections trail the log by a moment: let them reach what has been saved so far.
         await context.services.runner.await_position(await context.head(), context.settings.read_wait_seconds)
         page = await read_tracking(context, number, language, None)
-        # `asOf` moves every time; only what the customer sees counts as a change.
-        seen = (page.status, page.headline, page.eta, page.stops_away, page.courier_position and
+        # `asOf` moves every time and a live ETA with it: only what the customer sees (to the minute) is a change.
+        eta = page.eta.replace(second=0, microsecond=0) if page.eta is not None else None
+        seen = (page.status, page.headline, eta, page.stops_away, page.courier_position and
                 (page.courier_position.lat, page.courier_position.lon, page.courier_position.at), len(page.timeline))
         if seen != last:
             last = seen

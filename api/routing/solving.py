@@ -16,8 +16,11 @@ import multiprocessing
 import queue
 import threading
 import time
+import warnings
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Mapping, Sequence
+
+from pyvrp.exceptions import PenaltyBoundWarning
 
 from domain.planning import solve_recorded
 
@@ -34,6 +37,8 @@ class SolveStopped(RuntimeError):
 
 def _serve(conn: Connection) -> None:
     """A solver process: one recorded request after another until its parent closes the pipe."""
+    # PyVRP warns when it struggles to find a feasible plan; the plan says so itself (orders left out, and why).
+    warnings.filterwarnings("ignore", category=PenaltyBoundWarning)
     while True:
         try:
             record, seed, time_limit_s, max_iterations, progress_every = conn.recv()

@@ -52,6 +52,7 @@ MAX_PLAN_ORDERS = 5_000
 MAX_PLAN_COURIERS = 1_000
 MAX_ITERATIONS = 10_000_000
 MAX_TIME_LIMIT_S = 3_600.0
+MIN_WAVE_SECONDS = 1.0
 
 
 class OrderNotReady(PreconditionFailed):
@@ -115,7 +116,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                     return [], {"plan": None, "orders": 0, "couriers": len(crew), "skipped": skipped}
                 missing = "orders" if not chosen else "couriers"
                 raise InvalidInput(f"the plan has no {missing} ready for dispatch", field=missing)
-            budget = self._budget(time_limit_s, max_iterations, automatic)
+            budget = self._budget(time_limit_s, max_iterations, automatic, len(chosen))
             plan = RoutePlan(
                 plan=new_plan_id(), warehouse=site.code, zones=tuple(dict.fromkeys(scope)), window_start=start,
                 window_end=end, orders=tuple(chosen), couriers=tuple(crew), replaces=None,
@@ -439,8 +440,10 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                                else "windowEnd")
         return v.window(start, end, "window")
 
-    def _budget(self, time_limit_s: float | None, max_iterations: int | None, wave: bool) -> dict[str, Any]:
-        """Iterations when asked for (repeatable), else seconds; a wave has its own default budget."""
+    def _budget(
+        self, time_limit_s: float | None, max_iterations: int | None, wave: bool, orders: int = 0,
+    ) -> dict[str, Any]:
+        """Iterations when asked for (repeatable), else seconds; a wave searches longer the more orders it has."""
         if max_iterations is not None:
             iterations = v.positive_int(max_iterations, "maxIterations")
             if iterations > MAX_ITERATIONS:
@@ -455,8 +458,11 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             return {"time_limit_s": float(time_limit_s), "max_iterations": None}
         if self.settings.planning_max_iterations is not None:
             return {"time_limit_s": None, "max_iterations": int(self.settings.planning_max_iterations)}
-        seconds = self.settings.wave_time_limit_seconds if wave else self.settings.planning_time_limit_seconds
-        return {"time_limit_s": float(seconds), "max_iterations": None}
+        if not wave:
+            return {"time_limit_s": float(self.settings.planning_time_limit_seconds), "max_iterations": None}
+        seconds = min(max(MIN_WAVE_SECONDS, self.settings.wave_seconds_per_order * orders),
+                      self.settings.wave_time_limit_seconds)
+        return {"time_limit_s": round(float(seconds), 3), "max_iterations": None}
 
     def _seed(self, seed: int | None) -> int:
         if seed is None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from api.cli import main
 
 # seven weeks from mid-August 2025, with Golden Week and its make-up workdays before the three weeks scored
-GENERATE = ["--days", "49", "--orders-per-day", "120", "--zones", "3", "--seed", "11", "--until", "2025-10-27"]
+GENERATE = ["--days", "49", "--orders-per-day", "100", "--zones", "2", "--seed", "11", "--until", "2025-10-27"]
 WAPE_LINE = re.compile(r"^(model|baseline) WAPE: (\d+\.\d)%$")
 
 

@@ -5,7 +5,7 @@ gateway that is down."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from api.outbox.worker import OutboxWorker
 from domain.announcements import notify_customers

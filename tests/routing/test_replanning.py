@@ -124,7 +124,8 @@ def _replan_properties(app: Peisong, runner: ProjectionRunner, rng: random.Rando
     plan = app.existing_route_plan(first)
     for route in plan.routes:
         courier = route["courier"]
-        for number in plan.routed_orders(route):
+        first_trip = [v["ref"] for v in route["visits"] if v["trip"] == 0 and v["kind"] != "reload"]
+        for number in first_trip:  # a courier takes out one trip's goods at a time
             fate = rng.choice(("packed", "handed", "delivered"))
             if fate != "packed":
                 app.hand_order_to_courier(number, courier)
