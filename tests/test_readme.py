@@ -51,6 +51,10 @@ def test_readme_has_graphql_examples() -> None:
 def test_readme_graphql_block_runs_on_the_demo(index: int, demo_client: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = demo_client
     role, query = readme_blocks()[index]
+    if re.search(r"^\s*subscription\b", query, flags=re.MULTILINE):
+        first = first_subscription_message(client, tokens[role], query)
+        assert first["type"] == "next" and not first["payload"].get("errors"), f"README block {index}: {first}"
+        return
     response = client.post(
         "/graphql", json={"query": query},
         headers={"Authorization": f"Bearer {tokens[role]}"},
@@ -59,3 +63,14 @@ def test_readme_graphql_block_runs_on_the_demo(index: int, demo_client: tuple[Te
     assert response.status_code == 200, body
     assert not body.get("errors"), f"README block {index} ({role}) failed: {body['errors']}\n{query}"
     assert body["data"]
+
+
+def first_subscription_message(client: TestClient, token: str, query: str) -> dict:
+    """Run a subscription block over graphql-transport-ws and return its first message."""
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        message = ws.receive_json()
+        ws.send_json({"id": "1", "type": "complete"})
+        return message

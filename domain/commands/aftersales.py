@@ -8,11 +8,11 @@ from typing import Any, Callable, Sequence
 
 from domain import validation as v
 from domain.aftersales import (
-    EXCHANGE, INSPECTED, PICKUP_SCHEDULED, REJECTED, RETURN, SERVICES, AfterSalesPolicy, AfterSalesRequest, Windows, check_within_window,
-    delivered_at,
+    EXCHANGE, INSPECTED, PICKUP_SCHEDULED, REJECTED, RETURN, SERVICES, AfterSalesPolicy, AfterSalesRequest, Windows,
+    check_within_window, delivered_at,
 )
 from domain.catalogue import Product
-from domain.commands.cases import CaseCommands, _by, money
+from domain.commands.cases import CaseCommands, agent, money
 from domain.errors import AlreadyExists, InvalidInput, NotFound, PreconditionFailed
 from domain.execution import CommandResult
 from domain.orders import Order
@@ -93,12 +93,12 @@ class AfterSalesCommands(CaseCommands):
     def approve_aftersales(self, number: str, note: str = "", by: str = "",
                            idempotency_key: str | None = None) -> CommandResult:
         return self._request_step(number, "approveAfterSales", lambda r: r.approve(
-            v.text(note, "note", required=False, max_length=v.MAX_LONG_TEXT), _by(by)), idempotency_key)
+            v.text(note, "note", required=False, max_length=v.MAX_LONG_TEXT), agent(by)), idempotency_key)
 
     def reject_aftersales(self, number: str, reason: str, by: str = "",
                           idempotency_key: str | None = None) -> CommandResult:
         return self._request_step(number, "rejectAfterSales", lambda r: r.reject(
-            v.text(reason, "reason", max_length=v.MAX_LONG_TEXT), _by(by)), idempotency_key)
+            v.text(reason, "reason", max_length=v.MAX_LONG_TEXT), agent(by)), idempotency_key)
 
     def schedule_return_pickup(self, number: str, window_start: datetime, window_end: datetime,
                                idempotency_key: str | None = None) -> CommandResult:

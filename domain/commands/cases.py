@@ -65,14 +65,14 @@ class CaseCommands(CommandRunner):
         return self.run_command("openCase", body, idempotency_key)
 
     def acknowledge_case(self, number: str, by: str = "", idempotency_key: str | None = None) -> CommandResult:
-        return self._case_step(number, "acknowledgeCase", lambda c: c.acknowledge(_by(by)), idempotency_key)
+        return self._case_step(number, "acknowledgeCase", lambda c: c.acknowledge(agent(by)), idempotency_key)
 
     def propose_case_solution(
         self, number: str, solution: str, by: str = "", idempotency_key: str | None = None
     ) -> CommandResult:
         return self._case_step(
             number, "proposeCaseSolution",
-            lambda c: c.propose_solution(v.text(solution, "solution", max_length=v.MAX_LONG_TEXT), _by(by)),
+            lambda c: c.propose_solution(v.text(solution, "solution", max_length=v.MAX_LONG_TEXT), agent(by)),
             idempotency_key,
         )
 
@@ -83,7 +83,7 @@ class CaseCommands(CommandRunner):
         return self._case_step(
             number, "resolveCase",
             lambda c: c.resolve(v.text(resolution, "resolution", max_length=v.MAX_LONG_TEXT),
-                                money(compensation, "compensation"), root_cause, _by(by)),
+                                money(compensation, "compensation"), root_cause, agent(by)),
             idempotency_key,
         )
 
@@ -101,7 +101,7 @@ class CaseCommands(CommandRunner):
         return self._case_step(
             number, "closeCase",
             lambda c: c.close(satisfaction, v.text(notes, "notes", required=False, max_length=v.MAX_LONG_TEXT),
-                              _by(by)),
+                              agent(by)),
             idempotency_key,
         )
 
@@ -208,5 +208,6 @@ class CaseCommands(CommandRunner):
         return {"number": case.number, "id": str(case.id), "status": case.status}
 
 
-def _by(by: str) -> str:
+def agent(by: str) -> str:
+    """Who on the staff did it, when they say (the audit metadata names the token, not the person)."""
     return v.text(by, "by", required=False, max_length=120)
