@@ -147,6 +147,7 @@ OPERATION_ROLES: dict[str, frozenset[str]] = {
     "checkStalePositions": MANAGERS,
     # -- customer care: notifications, cases, ratings, after-sales, situations -----------
     # (a customer reads and opens only their own; `orderTracking` above is also the tracking link's page)
+    "orderTrackingLink": frozenset({ADMIN, DISPATCHER, CUSTOMER}),
     "orderNotifications": READERS | {CUSTOMER},
     "case": READERS | {CUSTOMER},
     "cases": READERS | {CUSTOMER},

@@ -47,7 +47,7 @@ from domain.errors import DomainError  # noqa: E402
 from domain.orders import Order  # noqa: E402
 from domain.settings import Settings  # noqa: E402
 from projections.database import ReadDatabase  # noqa: E402
-from projections.routes import planned_routes, planned_stops, route_plans  # noqa: E402
+from projections.routes import left_out_orders, planned_routes, planned_stops, route_plans  # noqa: E402
 from projections.runner import ProjectionRunner  # noqa: E402
 from sim.demo import VEHICLE_TYPES, WAREHOUSES  # noqa: E402
 from sim.history import HOME_WORKDAY, OFFICE_WORKDAY  # noqa: E402
@@ -263,6 +263,8 @@ def report(app: Peisong, db: ReadDatabase, ready: dict[str, datetime], planning_
         routes = conn.execute(select(planned_routes.c.vehicle, planned_routes.c.distance_m).where(
             planned_routes.c.plan.in_(live))).all()
         statuses = dict(conn.execute(select(route_plans.c.status, func.count()).group_by(route_plans.c.status)).all())
+        reasons = dict(conn.execute(select(left_out_orders.c.code, func.count()).group_by(left_out_orders.c.code))
+                       .all())
     runtimes = [json.loads(solver)["runtime_s"] for _, solver, _ in plans]
     planned = len(stops)
     km = sum(d for _, d in routes) / 1000
@@ -271,6 +273,7 @@ def report(app: Peisong, db: ReadDatabase, ready: dict[str, datetime], planning_
     print(f"plans: {', '.join(f'{n:,} {status.lower()}' for status, n in sorted(statuses.items()))}; "
           f"{sum(o for *_, o in plans) / max(len(plans), 1):.1f} orders asked per plan, "
           f"{sum(runtimes) / max(len(runtimes), 1):.2f} s solver time per plan")
+    print(f"left out (and tried again next wave): {', '.join(f'{n:,} {code}' for code, n in sorted(reasons.items()))}")
     print(f"orders planned per second of wall time: {planned / planning_wall:.1f} "
           f"({planned:,} orders routed in {planning_wall:.0f} s of planning; the whole run took {wall:.0f} s)")
     print(f"on-time rate: {sum(1 for s in stops if s) / max(planned, 1):.1%} "

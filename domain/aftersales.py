@@ -92,7 +92,9 @@ class AfterSalesPolicy(PeisongAggregate):
         self.windows = Windows(return_days, exchange_days, repair_days)
 
 
-def check_within_window(service: str, delivered: datetime, now: datetime, line: dict[str, Any], windows: Windows) -> None:
+def check_within_window(
+    service: str, delivered: datetime, now: datetime, line: dict[str, Any], windows: Windows,
+) -> None:
     days = windows.days(service)
     if days == 0:
         raise OutsideAfterSalesWindow(
@@ -208,7 +210,8 @@ class AfterSalesRequest(PeisongAggregate):
 
     def restock(self, warehouse: str) -> None:
         self.check_disposal("restocked")
-        self._restocked(warehouse=warehouse, lines=tuple({"sku": l["sku"], "quantity": l["quantity"]} for l in self.lines))  # noqa: E741
+        goods = tuple({"sku": line["sku"], "quantity": line["quantity"]} for line in self.lines)
+        self._restocked(warehouse=warehouse, lines=goods)
         self._complete_if_done()
 
     def write_off(self, reason: str) -> None:

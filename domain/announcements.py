@@ -143,6 +143,13 @@ def _pickup_window(app: Any, e: Any, language: str) -> dict[str, str]:
     return {"window": local_window(e.window_start, e.window_end, app.settings.business_timezone, language)}
 
 
+def _exchange(app: Any, e: Any, language: str) -> dict[str, str]:
+    """The replacement order and when it comes."""
+    order = app.existing_order(e.exchange_order)
+    return {"exchange": order.number,
+            "window": local_window(order.window_start, order.window_end, app.settings.business_timezone, language)}
+
+
 AFTERSALES_KINDS: dict[type, tuple[str, Callable[[Any, Any, str], dict[str, str]]]] = {
     _e(AfterSalesRequest, "AfterSalesRequested"): ("aftersales_requested", lambda app, e, lang: {}),
     _e(AfterSalesRequest, "AfterSalesApproved"): ("aftersales_approved", lambda app, e, lang: {}),
@@ -154,8 +161,7 @@ AFTERSALES_KINDS: dict[type, tuple[str, Callable[[Any, Any, str], dict[str, str]
     _e(AfterSalesRequest, "ReturnInspected"): (
         "aftersales_inspected", lambda app, e, lang: {"result": word(e.result, lang)}),
     _e(AfterSalesRequest, "RefundIssued"): ("aftersales_refunded", lambda app, e, lang: {"amount": str(e.amount)}),
-    _e(AfterSalesRequest, "ExchangeOrderPlaced"): ("aftersales_exchanged", lambda app, e, lang: {
-        "exchange": e.exchange_order, **_order_params(app, app.existing_order(e.exchange_order), lang)}),
+    _e(AfterSalesRequest, "ExchangeOrderPlaced"): ("aftersales_exchanged", _exchange),
     _e(AfterSalesRequest, "ReturnRestocked"): ("aftersales_restocked", lambda app, e, lang: {}),
     _e(AfterSalesRequest, "ReturnWrittenOff"): ("aftersales_written_off", lambda app, e, lang: {}),
     _e(AfterSalesRequest, "SentToRepair"): ("aftersales_sent_to_repair", lambda app, e, lang: {}),
@@ -172,8 +178,6 @@ def announce_aftersales_event(app: Any, event: Any) -> None:
     kind, extra = AFTERSALES_KINDS[type(event)]
     params = {"request": request.number, "order": request.order, "service": word(request.service, language),
               **extra(app, event, language)}
-    # "order" names the order in the text; the order's own params (its window) must not replace it.
-    params["order"] = request.order
     app.queue_notification(
         f"aftersales:{request.number}", f"{type(event).__name__}/{event.originator_version}", kind, params,
         customer=request.customer, order=request.order, idempotency_key=key_of("notify-customers", event),

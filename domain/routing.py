@@ -188,8 +188,9 @@ class RoutePlan(PeisongAggregate):
         points.append(self.depot_point())
         return points
 
-    def route_end(self, route: dict[str, Any]) -> datetime:
-        return plan_moment(self.day_origin or "", route["end_s"])
+    def route_span(self, route: dict[str, Any]) -> tuple[datetime, datetime]:
+        """From the courier's arrival at the warehouse to load, to their return."""
+        return plan_moment(self.day_origin or "", route["start_s"]), plan_moment(self.day_origin or "", route["end_s"])
 
     # -- the planning run ------------------------------------------------------------------------
 
@@ -406,7 +407,7 @@ class DispatchBoard(PeisongAggregate):
         self.warehouse = warehouse
         self.held: dict[str, str] = {}
         self.on_road: dict[str, list[str]] = {}
-        self.busy_until: dict[str, datetime] = {}
+        self.commitments: dict[str, list[tuple[str, datetime, datetime]]] = {}  # courier -> (plan, start, end)
         self.open_replans: dict[str, str] = {}
 
     def holder_of(self, order: str) -> str | None:
@@ -419,13 +420,21 @@ class DispatchBoard(PeisongAggregate):
                 f"order {order} is already in plan {holder}", field=field, order=order, plan=holder,
             )
 
-    def committed_until(self, courier: str, ignoring: Iterable[str] = ()) -> datetime | None:
-        """When the courier is due back from the routes already on the road (those of `ignoring` aside)."""
-        until = self.busy_until.get(courier)
-        if until is None:
-            return None
-        plan_of = {c: plan for plan, couriers in self.on_road.items() for c in couriers}
-        return None if plan_of.get(courier) in set(ignoring) else until
+    def free_window(
+        self, courier: str, now: datetime, ignoring: Iterable[str] = (),
+    ) -> tuple[datetime, datetime | None]:
+        """When the courier is next free at the warehouse, and until when (the start of their next route on the
+        road, if any): a route dispatched for later leaves the courier free until then. Routes of the plans in
+        `ignoring` (the plan a re-plan replaces) do not count."""
+        skip = set(ignoring)
+        spans = sorted((start, end) for plan, start, end in self.commitments.get(courier, ())
+                       if plan not in skip and end > now)
+        free = now
+        for start, end in spans:
+            if start > free:
+                return free, start
+            free = max(free, end)
+        return free, None
 
     def hold(self, plan: str, orders: Sequence[str], replaces: str | None) -> None:
         self._held(plan=plan, orders=tuple(orders), replaces=replaces)
@@ -436,8 +445,9 @@ class DispatchBoard(PeisongAggregate):
         if mine or plan in self.open_replans.values():
             self._released(plan=plan, orders=mine, reason=reason)
 
-    def go_live(self, plan: str, busy_until: dict[str, datetime], replaces: str | None) -> None:
-        self._went_live(plan=plan, busy_until=dict(busy_until), replaces=replaces)
+    def go_live(self, plan: str, routes: dict[str, tuple[datetime, datetime]], replaces: str | None) -> None:
+        """The plan is on the road: each courier is committed from the start to the end of their route."""
+        self._went_live(plan=plan, routes={c: [start, end] for c, (start, end) in routes.items()}, replaces=replaces)
 
     def take_off_road(self, plan: str, reason: str) -> None:
         if plan in self.on_road:
@@ -463,14 +473,23 @@ class DispatchBoard(PeisongAggregate):
             del self.open_replans[replaced]
 
     @event("PlanWentLive")
-    def _went_live(self, plan: str, busy_until: dict[str, datetime], replaces: str | None) -> None:
+    def _went_live(self, plan: str, routes: dict[str, list[datetime]], replaces: str | None) -> None:
         self.held = {order: holder for order, holder in self.held.items() if holder != plan}
         if replaces is not None:
             self.on_road.pop(replaces, None)
             self.open_replans.pop(replaces, None)
-        self.on_road[plan] = sorted(busy_until)
-        self.busy_until.update(busy_until)
+            self._forget(replaces)
+        self.on_road[plan] = sorted(routes)
+        for courier, (start, end) in routes.items():
+            # A day's routes are all that can still matter to the next plan.
+            kept = [c for c in self.commitments.get(courier, ()) if c[2] > start - timedelta(days=1)]
+            self.commitments[courier] = [*kept, (plan, start, end)]
 
     @event("PlanTakenOffRoad")
     def _taken_off_road(self, plan: str, reason: str) -> None:
         self.on_road.pop(plan, None)
+        self._forget(plan)
+
+    def _forget(self, plan: str) -> None:
+        for courier, spans in list(self.commitments.items()):
+            self.commitments[courier] = [c for c in spans if c[0] != plan]

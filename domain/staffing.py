@@ -72,7 +72,8 @@ class StaffingPlan(PeisongAggregate):
 def check_day_not_over(day: date, day_end: datetime, now: datetime) -> None:
     """A plan is for a day still to come (or under way): a finished day is history, not a plan."""
     if day_end <= now:
-        raise StaffingDayOver(f"{day.isoformat()} is over; plan today or a day ahead", field="date", day=day.isoformat())
+        raise StaffingDayOver(f"{day.isoformat()} is over; plan today or a day ahead", field="date",
+                              day=day.isoformat())
 
 
 def check_recommendation_unchanged(accepted: str, digest: str) -> None:

@@ -250,7 +250,8 @@ def case_counts(
             column = c[by]
             for value, count in conn.execute(select(column, func.count()).where(*criteria).group_by(column)):
                 counts[value or "none"] += int(count)
-    return [CaseCountView(key=key, count=count) for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    most_first = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [CaseCountView(key=key, count=count) for key, count in most_first]
 
 
 def escalated_cases(db: ReadDatabase) -> list[tuple[RowMapping, RowMapping]]:

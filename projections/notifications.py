@@ -133,7 +133,8 @@ def _row(row: dict[str, Any] | None, key: str, position: int) -> dict[str, Any]:
 
 
 def _messages_of(batch: RowBatch, notification_id: str) -> list[dict[str, Any]]:
-    return [batch.change(k) for k, row in list(batch.rows.items()) if row["notification_id"] == notification_id]  # type: ignore[misc]
+    keys = [key for key, row in batch.rows.items() if row["notification_id"] == notification_id]
+    return [batch.change(key) for key in keys]  # type: ignore[misc]
 
 
 # -- queries: the only way the API and the sending worker read the outbox ----------------------------

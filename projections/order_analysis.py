@@ -204,7 +204,9 @@ def _days_where(days: DayRange, zone: str, warehouse: str, category: str) -> lis
     return [d.zone == zone, d.warehouse == warehouse, d.category == category, d.day >= first, d.day <= last]
 
 
-def order_totals(db: ReadDatabase, days: DayRange, zone: str | None = None, warehouse: str | None = None) -> OrderFigures:
+def order_totals(
+    db: ReadDatabase, days: DayRange, zone: str | None = None, warehouse: str | None = None
+) -> OrderFigures:
     with db.read() as conn:
         row = conn.execute(select(*_sums()).where(*_days_where(days, _member(zone), _member(warehouse), ALL))).one()
     return figures_of(row)

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Sequence
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from domain.errors import InvalidInput
 from projections.analytics import UNZONED, local_zone
+from projections.columns import Instant
 from projections.couriers import CANCELLED, courier_shifts
 from projections.database import ReadDatabase
 from projections.forecasts import MAX_FORECAST_DAYS, business_today, forecast_zones, zone_demand
@@ -107,7 +108,7 @@ class StaffingRecommendationView:
 def courier_productivity(db: ReadDatabase, since: datetime, until: datetime) -> list[CourierProductivity]:
     """Each courier's deliveries per hour worked, per zone and vehicle type, over shifts started in the span."""
     s, a, v = courier_shifts.c, performance_attempts.c, vehicles.c
-    worked_until = func.coalesce(s.ended_at, until)
+    worked_until = func.coalesce(s.ended_at, literal(until, Instant()))  # a running shift counts up to now
     delivered = (
         select(func.count()).where(a.courier == s.courier, a.delivered.is_(True), a.at >= s.started_at,
                                    a.at < worked_until)
@@ -159,7 +160,7 @@ def planned_shifts(db: ReadDatabase, start: datetime, end: datetime, zones: set[
             .where(s.start < end, s.end > start, s.status != CANCELLED, s.zone.in_(sorted(zones)))
             .order_by(s.start, s.courier)
         ).all()
-    return [PlannedShift(courier, zone, kind or NO_VEHICLE, begin, finish) for courier, zone, kind, begin, finish in rows]
+    return [PlannedShift(courier, zone, kind or NO_VEHICLE, start_, end_) for courier, zone, kind, start_, end_ in rows]
 
 
 def staffing_recommendation(

@@ -74,10 +74,11 @@ def history_as_of(
 def states_after(app: Any, aggregate_id: str | UUID, versions: Collection[int]) -> dict[int, dict[str, Any]]:
     """The aggregate's plain state right after each of `versions`, from one replay of its events."""
     wanted = set(versions)
+    last = max(wanted, default=0)
     states: dict[int, dict[str, Any]] = {}
     aggregate = None
     for notification in positioned_events(app, aggregate_id):
-        if notification.originator_version > max(wanted, default=0):
+        if notification.originator_version > last:
             break
         aggregate = app.mapper.to_domain_event(notification).mutate(aggregate)
         if notification.originator_version in wanted:

@@ -46,6 +46,7 @@ class BaselineDispatch:
         self.waiting: dict[str | None, list[str]] = {}
         self.assigned: dict[str, str] = {}  # order -> courier, as decided
         self.departures: list[tuple[datetime, str, tuple[str, ...]]] = []
+        self._serving: set[str | None] = set()
 
     def attach(self, sim: "DaySimulator") -> None:
         self.sim = sim
@@ -117,12 +118,20 @@ class BaselineDispatch:
         self._serve_waiting(courier.post.zone)
 
     def _serve_waiting(self, zone: str | None) -> None:
-        queue = self.waiting.get(zone, [])
-        still: list[str] = []
-        for number in queue:
-            if still or not self._assign(self.sim.orders[number]):
-                still.append(number)
-        self.waiting[zone] = still
+        """Waiting orders of the zone, first come first served, until one finds no room. A trip this sets off
+        opens room that the loop already under way hands out: it is not re-entered."""
+        if zone in self._serving:
+            return
+        self._serving.add(zone)
+        try:
+            queue = self.waiting.setdefault(zone, [])
+            while queue:
+                number = queue.pop(0)
+                if not self._assign(self.sim.orders[number]):
+                    queue.insert(0, number)
+                    return
+        finally:
+            self._serving.discard(zone)
 
     # -- what the world tells it -----------------------------------------------------------------------
 

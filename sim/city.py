@@ -66,7 +66,7 @@ class CitySize:
 
 
 SIZES: dict[str, CitySize] = {
-    "small": CitySize(2, (("e-bike", 10), ("tricycle", 2), ("van", 2)), 700, 300, 2),
+    "small": CitySize(2, (("e-bike", 10), ("tricycle", 2), ("van", 2)), 400, 300, 2),
     "medium": CitySize(4, (("e-bike", 56), ("tricycle", 8), ("van", 8)), 2_400, 1_200, 3),
     "large": CitySize(4, (("e-bike", 220), ("tricycle", 40), ("van", 30), ("refrigerated van", 10)),
                       20_000, 6_000, 4),

@@ -23,7 +23,7 @@ from domain.app import Peisong
 from domain.clock import ManualClock
 from domain.commands.bulk_orders import OrderRequest
 from domain.errors import OutOfStock
-from sim.catalogue import generate_catalogue
+from sim.catalogue import CatalogueItem, generate_catalogue
 from sim.demo import WAREHOUSES
 from sim.history import GeneratedOrder, ZoneSpec, generate_history, generate_order_stream, grid_zones
 
@@ -89,7 +89,9 @@ class ImportReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def import_history(app: Peisong, clock: ManualClock, plan: HistoryPlan, progress: Progress | None = None) -> ImportReport:
+def import_history(
+    app: Peisong, clock: ManualClock, plan: HistoryPlan, progress: Progress | None = None
+) -> ImportReport:
     """Open the shop and place the plan's orders; the clock ends at the local midnight after the history."""
     report = progress or (lambda stage, done, total: None)
     local = ZoneInfo(plan.timezone)
@@ -197,7 +199,7 @@ class _Shop:
         self.top_ups += 1
 
 
-def _open_shop(app: Peisong, specs: Iterable[ZoneSpec], catalogue: list) -> None:  # type: ignore[type-arg]
+def _open_shop(app: Peisong, specs: Iterable[ZoneSpec], catalogue: Iterable[CatalogueItem]) -> None:
     for code, name, lat, lon in WAREHOUSES:
         app.register_warehouse(code, name, lat, lon, opens="07:00", closes="23:00",
                                purchasing_contact=f"purchasing+{code.lower()}@shop.example")

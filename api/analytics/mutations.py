@@ -1,4 +1,4 @@
-"""Acting on the forecasts: a supervisor adopts a staffing recommendation; reorder thresholds follow the stock forecast."""
+"""Acting on the forecasts: a supervisor adopts a staffing recommendation; thresholds follow the stock forecast."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ class AnalyticsMutations:
                          "forecast reorder point, so the low-stock warning fires with lead-time days of cover left. "
                          "Items with less than a week of demand history are left alone. The worker does this "
                          "periodically too.")
-    async def review_reorder_points(self, info: Info[Context, None], warehouse: str | None = None) -> ReviewReorderPointsPayload:
+    async def review_reorder_points(
+        self, info: Info[Context, None], warehouse: str | None = None,
+    ) -> ReviewReorderPointsPayload:
         context = info.context
         review = await context.read(threshold_changes, context.application.clock.now(), warehouse)
         day = review_day(context.application, context.services.db)

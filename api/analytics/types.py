@@ -1,4 +1,4 @@
-"""GraphQL views of the order analysis, the forecasts and the staffing recommendation, and the inputs that adopt them."""
+"""GraphQL views of the order analysis, the forecasts and the staffing recommendation, and the input adopting it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from api.context import Context
 from api.recorded import Recorded
 from api.views import thin
 from projections import order_analysis as analysis
-from projections.forecasts import DemandForecastView, ForecastHour as ForecastHourView, StockForecastView, ZoneForecastView
+from projections.forecasts import DemandForecastView, StockForecastView, ZoneForecastView
+from projections.forecasts import ForecastHour as ForecastHourView
 from projections.order_analysis import DayRange, OrderFigures as OrderFiguresView
 from projections.staffing import RateView, StaffingGapView, StaffingHourView, StaffingRecommendationView
 from projections.staffing_plans import AdoptedPlanView, adopted_plan
@@ -39,7 +40,8 @@ class OrderFigures:
     cancelled: int
     delivered: int
     delivered_on_time: int = strawberry.field(description="Delivered inside the promised window.")
-    on_time_share: float | None = strawberry.field(description="Delivered on time over delivered; null before any delivery.")
+    on_time_share: float | None = strawberry.field(description="Delivered on time over delivered; null before any "
+                                                   "delivery.")
     average_lead_time_minutes: float | None = strawberry.field(description="From placing to delivery.")
 
     @classmethod

@@ -86,7 +86,9 @@ class CaseMutations:
 
     @strawberry.mutation(description="Escalate every case and request whose promise is broken by now (the worker "
                          "does this every `care_check_seconds`).")
-    async def check_case_slas(self, info: Info[Context, None], idempotency_key: IdempotencyKey = None) -> SlaCheckPayload:
+    async def check_case_slas(
+        self, info: Info[Context, None], idempotency_key: IdempotencyKey = None,
+    ) -> SlaCheckPayload:
         result = await info.context.command("check_case_slas", idempotency_key=idempotency_key)
         return SlaCheckPayload(
             position=result.position, repeated=result.repeated,

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.arguments import AtLeast
-from api.auth import COURIER
+from api.auth import COURIER, issue_tracking_token
 from api.context import Context
 from api.couriers.permissions import only_own
 from api.customer_care.permissions import check_may_see_case, check_may_see_request, customer_scope
@@ -70,6 +70,12 @@ class CustomerCareQueries:
         self, info: Info[Context, None], number: str, language: Language = None, at_least: AtLeast = None,
     ) -> OrderTracking | None:
         return await read_tracking(info.context, number, language, at_least)
+
+    @strawberry.field(description="A token that opens this order's tracking page and nothing else (for the "
+                      "settings' `tracking_token_ttl_hours`): the link a customer shares, sent as a bearer token.")
+    async def order_tracking_link(self, info: Info[Context, None], number: str, at_least: AtLeast = None) -> str:
+        await visible_order(info.context, number, at_least)
+        return issue_tracking_token(info.context.settings, number)
 
     @strawberry.field(description="Everything the customer was told about an order (its cases and returns too), "
                       "oldest first, with each channel's fate.")
@@ -135,7 +141,9 @@ class CustomerCareQueries:
         return [CaseCount.from_view(c) for c in counts]
 
     @strawberry.field
-    async def delivery_rating(self, info: Info[Context, None], order: str, at_least: AtLeast = None) -> DeliveryRating | None:
+    async def delivery_rating(
+        self, info: Info[Context, None], order: str, at_least: AtLeast = None,
+    ) -> DeliveryRating | None:
         await visible_order(info.context, order, at_least)
         view = await info.context.read(rating_of_order, order)
         return DeliveryRating.from_view(view) if view is not None else None
@@ -158,7 +166,8 @@ class CustomerCareQueries:
         view = await info.context.read(get_request, number, business_now(info.context), at_least=at_least)
         return AfterSalesRequest.from_view(check_may_see_request(info.context.require_principal(), view, number))
 
-    @strawberry.field(description="Returns, exchanges and repairs, oldest first; a customer's list is always their own.")
+    @strawberry.field(description="Returns, exchanges and repairs, oldest first; a customer's list is always their "
+                      "own.")
     async def after_sales_requests(
         self,
         info: Info[Context, None],

@@ -1,4 +1,4 @@
-"""GraphQL views of tracking, notifications, cases, ratings, after-sales and situations, and the inputs that change them."""
+"""GraphQL views of tracking, notifications, cases, ratings, returns and situations, and the inputs that change them."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ A pass:
 A failed message waits with exponential backoff before its next attempt; a channel whose
 attempts keep failing (REST_AFTER in a row: the gateway is down, not having a blip) rests with
 backoff too, so it gets one probe per rest instead of the whole queue. Messages simply wait
-and go out once it answers again. A crash between sending and recording means a repeat under the same message
-id, which the gateway drops: never a loss. Run one worker per store.
+and go out once it answers again. A crash between sending and recording means a repeat under
+the same message id, which the gateway drops: never a loss. Run one worker per store.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from datetime import datetime
 from api.outbox.channels import Transport, transport_for
 from api.webhooks.worker import retry_delay
 from domain.app import Peisong
-from domain.notifications import FAILED, HELD, SUPPRESSED, OutboxMessage, SendOutcome, quiet_until
+from domain.notifications import FAILED, HELD, SUPPRESSED, OutboxMessage, SendOutcome, message_id, quiet_until
 from domain.settings import Settings
 from projections.database import ReadDatabase
 from projections.notifications import due_messages
@@ -116,7 +116,7 @@ class OutboxWorker:
                     batch.add(outcome)
                     if outcome.result == FAILED and outcome.will_retry:
                         self.backoff.failed(message.channel, message.message_id, message.attempts + 1)
-                    elif outcome.result != HELD:
+                    elif outcome.result not in (HELD, SUPPRESSED):  # the gateway answered, for better or worse
                         self.backoff.settled(message.channel, message.message_id)
             return batch.finish()
 
@@ -136,7 +136,8 @@ class OutboxWorker:
         )
 
     def _may_try(self, due: DueMessage) -> bool:
-        return not self.backoff.resting(due.channel) and self.backoff.is_due(f"{due.notification_id}:{due.channel}")
+        waiting = not self.backoff.is_due(message_id(due.notification_id, due.channel))
+        return not (waiting or self.backoff.resting(due.channel))
 
     def drain(self, passes: int = 1000) -> int:
         """Pass after pass until nothing more is due now (tests and the bench); returns outcomes recorded."""

@@ -23,7 +23,7 @@ from api.feeds.access import error_response
 from api.permissions import OPERATION_ROLES
 from api.reports import charts
 from projections.analytics import ALL
-from projections.forecasts import business_today, forecast_zones, zone_demand
+from projections.forecasts import MAX_FORECAST_DAYS, business_today, forecast_zones, zone_demand
 from projections.order_analysis import heat_grid, orders_per_hour, peak_hours
 from projections.staffing import staffing_recommendation
 from projections.zones import list_zones
@@ -62,9 +62,10 @@ def _context(request: Request, operation: str) -> Context:
 
 
 async def _orders_per_hour(context: Context, request: Request, fmt: str) -> bytes:
-    params = request.query_params
-    zone = params.get("zone") or None
+    zone = request.query_params.get("zone") or None
     days = _int(request, "days", 7)
+    if not 1 <= days <= MAX_FORECAST_DAYS:
+        raise ApiError(BAD_INPUT, f"days is from 1 to {MAX_FORECAST_DAYS}", field="days")
     today = _today(context)
     first, last = _date(request, "from"), _date(request, "to")
     if first is None and last is None:
@@ -73,11 +74,7 @@ async def _orders_per_hour(context: Context, request: Request, fmt: str) -> byte
     actual = await context.read(orders_per_hour, span, zone)
     demand = None
     if span.last >= today - timedelta(days=1):
-        zones = [zone] if zone is not None else [ALL]
-        if zone is not None:
-            await context.read(forecast_zones, zone)
-        if not 1 <= days <= 14:
-            raise ApiError(BAD_INPUT, "days is from 1 to 14", field="days")
+        zones = await context.read(forecast_zones, zone) if zone is not None else [ALL]  # ALL: the shop's total
         demand = await context.read(zone_demand, today, zones, days)
     title = f"Orders per hour, {zone or 'all zones'}, {span.first} to {span.last}"
     return await run_in_threadpool(lambda: charts.render(charts.orders_per_hour(actual, demand, title), fmt))

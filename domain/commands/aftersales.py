@@ -204,7 +204,8 @@ class AfterSalesCommands(CaseCommands):
         warehouse the goods ride back."""
         with self._command_lock:
             request = self.get_or_none(AfterSalesRequest.create_id(number))
-            if not isinstance(request, AfterSalesRequest) or request.pickup is None or request.status != PICKUP_SCHEDULED:
+            if not isinstance(request, AfterSalesRequest) or request.pickup is None \
+                    or request.status != PICKUP_SCHEDULED:
                 return None
             return {
                 "request": request.number, "order": request.order, "customer": request.customer,
@@ -248,7 +249,9 @@ class AfterSalesCommands(CaseCommands):
                 ordered[sku]["quantity"] += int(line["quantity"])
             else:
                 ordered[sku] = dict(line, quantity=int(line["quantity"]))
-        wanted = list(lines) if lines else [(sku, line["quantity"] - taken.get(sku, 0)) for sku, line in ordered.items()]
+        wanted = list(lines) if lines else [
+            (sku, line["quantity"] - taken.get(sku, 0)) for sku, line in ordered.items()
+        ]
         chosen = []
         for i, (sku, quantity) in enumerate(wanted):
             if sku not in ordered:

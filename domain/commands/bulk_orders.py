@@ -114,7 +114,8 @@ class _Batch:
             raise InvalidInput("name a warehouse only with the 'named' rule", field="warehouse")
         wanted, products = app._wanted_lines(request.lines)
         allocation = allocate(
-            wanted, rule, self.sites, place["lat"], place["lon"], self.available, named=request.warehouse,  # type: ignore[arg-type]
+            wanted, rule, self.sites, place["lat"], place["lon"],  # type: ignore[arg-type]
+            self.available, named=request.warehouse,
         )
         lines = []
         for code, sku, quantity in allocation:

@@ -313,7 +313,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             changed: list[Order] = []
             skipped: list[str] = []
             routes: list[dict[str, Any]] = []
-            busy: dict[str, datetime] = {}
+            spans: dict[str, tuple[datetime, datetime]] = {}
             for route in route_plan.routes:
                 courier = route["courier"]
                 for number in route_plan.routed_orders(route):
@@ -328,14 +328,14 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                             route_plan.complete_stop(number, CANCELLED_STOP, self.clock.now())
                         continue
                     changed.append(order)
-                busy[courier] = route_plan.route_end(route)
+                spans[courier] = route_plan.route_span(route)
                 ahead = self._route_still_ahead(courier, plan, route_plan.replaces)
                 routes.append({
                     "courier": courier,
                     "route": [list(p) for p in ahead + route_plan.route_points(route)],
                     "stops": [list(route_plan.stop_point(o)) for o in route_plan.routed_orders(route)],
                 })
-            board.go_live(plan, busy, route_plan.replaces)
+            board.go_live(plan, spans, route_plan.replaces)
             if route_plan.status == COMPLETED:
                 board.take_off_road(plan, "completed")
             return [route_plan, *changed, board], {
@@ -638,8 +638,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
         at_work: list[CourierAtWork] = []
         for courier, shift, vehicle, kind in crew:
             reference = courier.reference
-            ignoring = [route_plan.replaces] if route_plan.replaces else []
-            available = max(now, board.committed_until(reference, ignoring) or now)
+            available, back_by = board.free_window(reference, now, [route_plan.replaces] if route_plan.replaces else [])
             position = None
             if route_plan.replaces is not None or carried[reference]:
                 seen = self.position_at(reference, now)
@@ -650,9 +649,12 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                 elif away:
                     here = Point.geo(seen["lat"], seen["lon"], zone=zone_at(seen["lat"], seen["lon"]))
                     available = max(available, now + timedelta(seconds=drive_seconds(travel, kind.name, here, home)))
+            until = min(shift.end, back_by) if back_by is not None else shift.end
+            if max(available, shift.start) >= until and position is None:
+                continue  # no time free for this plan before their next route or the end of their shift
             at_work.append(CourierAtWork(
                 courier=reference, plate=vehicle.plate, kind=kind, skills=tuple(courier.skills),
-                shift_start=shift.start, shift_end=shift.end, available_from=available, position=position,
+                shift_start=shift.start, shift_end=until, available_from=available, position=position,
             ))
         return build_request(
             depot, deliveries, at_work, traffic, now, rules, seed=route_plan.seed,

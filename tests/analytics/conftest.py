@@ -115,8 +115,9 @@ def busy_daytime(hour: datetime) -> int:
 
 
 def staffed_zone(app: Peisong, clock: ManualClock) -> list[str]:
-    """Three weeks of three orders an hour from 08:00 to 20:00 in zone Z1 (and one a night); this morning courier C-1 delivered
-    four of them on an e-bike in a two-hour shift (two an hour); tomorrow C-1 works 08:00 to 16:00."""
+    """Three weeks of three orders an hour from 08:00 to 20:00 in zone Z1 (and one a night). This morning courier
+    C-1 delivered four of them on an e-bike in a two-hour shift, and C-2, still out, two in the hour since: two
+    an hour each. Tomorrow C-1 works 08:00 to 16:00."""
     open_corner_shop(app, clock, MONDAY - timedelta(days=22))
     numbers = place_orders_at(app, clock, hourly(MONDAY - timedelta(days=21), 21, busy_daytime))
     clock.set(MONDAY + timedelta(hours=5))
@@ -136,6 +137,16 @@ def staffed_zone(app: Peisong, clock: ManualClock) -> list[str]:
         app.deliver_order(number, "photo", f"pod/{number}.jpg")
     clock.set(MONDAY + timedelta(hours=8))
     app.end_shift("C-1")
+    hire(app, "C-2")  # still out at nine, two deliveries into the hour: also two an hour
+    app.start_shift("C-2", app.plan_shift("C-2", clock.now(), clock.now() + timedelta(hours=4), "Z1",
+                                          vehicle="E-2")["shift"])
+    for i, number in enumerate(numbers[-6:-4]):
+        clock.set(MONDAY + timedelta(hours=8, minutes=20 + 20 * i))
+        for step in (app.pick_order, app.pack_order):
+            step(number)
+        app.hand_order_to_courier(number, "C-2")
+        app.send_order_out_for_delivery(number)
+        app.deliver_order(number, "photo", f"pod/{number}.jpg")
     clock.set(MONDAY + timedelta(hours=9))
     tomorrow = datetime.combine(TOMORROW, datetime.min.time(), SHANGHAI)
     app.plan_shift("C-1", tomorrow + timedelta(hours=8), tomorrow + timedelta(hours=16), "Z1", vehicle="E-1")

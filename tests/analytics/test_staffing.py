@@ -45,7 +45,8 @@ def test_the_recommendation_covers_the_forecast_and_flags_where_the_roster_falls
     plan = staffing_recommendation(read_models(app), clock.now(), TOMORROW, "Z1")
 
     assert plan.ready and plan.planned_shifts == 1
-    assert [(r.zone, r.vehicle_type, r.deliveries_per_hour, r.measured) for r in plan.rates] == [("Z1", "e-bike", 2.0, True)]
+    assert [(r.zone, r.vehicle_type, r.deliveries_per_hour, r.measured) for r in plan.rates] == [
+        ("Z1", "e-bike", 2.0, True)]
     hours = {h.hour: h for h in plan.hours}
     assert len(hours) == 24
     for h in plan.hours:

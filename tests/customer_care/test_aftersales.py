@@ -102,6 +102,9 @@ def test_an_exchange_is_a_new_order_linked_to_the_request(care: Peisong, runner:
     assert care.existing_request(number).status == "COMPLETED"
     again = care.exchange_aftersales(number, idempotency_key="exchange-1")
     assert again.repeated and again["exchangeOrder"] == exchanged["exchangeOrder"]
+    runner.catch_up()
+    (told,) = [n for n in notifications_of(runner.db, f"aftersales:{number}") if n.kind == "aftersales_exchanged"]
+    assert told.language == "en" and f"replacement order {replacement.number} will arrive" in told.text
 
 
 def test_a_repair_goes_to_the_repairer_and_back_to_the_customer(care: Peisong) -> None:

@@ -56,24 +56,32 @@ def test_a_customer_complains_about_their_own_delivery_and_the_supervisor_sees_i
     assert counts == [{"key": "C-1", "count": 1}]
 
 
-@pytest.mark.parametrize("mutation, field", [
+BAD_INPUT = [
     ('openCase(input: {customer: "CUST-1", kind: COMPLAINT, channel: APP, category: LATE, description: " "})',
      "description"),
     ('rateDelivery(input: {order: "PS-DONE", stars: 9})', "stars"),
     ('requestAfterSales(input: {order: "PS-DONE", service: EXCHANGE})', "reason"),
+    ('resolveCase(input: {number: "CASE-X", resolution: "sorry", compensation: "-5"})', "compensation"),
     ('declareSpecialSituation(input: {kind: HEAVY_RAIN, zones: [], startsAt: "2026-11-25T08:00:00+00:00", '
      'endsAt: "2026-11-25T09:00:00+00:00"})', "zones"),
-])
-def test_bad_input_is_a_typed_error_naming_its_field_and_records_nothing(
-        make_api: Callable[..., Api], mutation: str, field: str) -> None:
+    ('scheduleReturnPickup(input: {number: "AS-PS-DONE-1", windowStart: "2026-11-25T12:00:00+00:00", '
+     'windowEnd: "2026-11-25T11:00:00+00:00"})', "windowEnd"),
+]
+
+
+def test_bad_input_is_a_typed_error_naming_its_field_and_records_nothing(make_api: Callable[..., Api]) -> None:
     quiet = make_api(run_worker=False)  # no outbox worker recording sends meanwhile: the head moves only for us
-    stock_shop(quiet.application)
-    hire(quiet.application, "C-1")
-    order = delivered(quiet.application)
+    app = quiet.application
+    stock_shop(app)
+    hire(app, "C-1")
+    order = delivered(app)
+    app.open_case("CUST-1", "complaint", "phone", "late", "late", number="CASE-X")
+    app.approve_aftersales(app.request_aftersales(order, "return")["number"])
     head = quiet.settle()
-    error = error_of(quiet.gql(f"mutation {{ m: {mutation.replace('PS-DONE', order)} {{ position }} }}",
-                               role="dispatcher"))
-    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_INPUT", field)
+    for mutation, field in BAD_INPUT:
+        error = error_of(quiet.gql(f"mutation {{ m: {mutation.replace('PS-DONE', order)} {{ position }} }}",
+                                   role="dispatcher"))
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == ("BAD_INPUT", field), mutation
     assert quiet.head() == head
 
 

@@ -86,7 +86,8 @@ def test_every_delay_notice_reaches_the_customer_before_the_window_ends(
                 delivered_at[number] = app.clock.now()
 
     assert set(delivered_at) == set(orders)
-    delays = [e for e in logged_since(app, 0) if isinstance(e, DeliveryDelay.DeliveryDelayed)]  # type: ignore[attr-defined]
+    delayed: type = DeliveryDelay.DeliveryDelayed  # type: ignore[attr-defined]
+    delays = [e for e in logged_since(app, 0) if isinstance(e, delayed)]
     late = {n for n in orders if delivered_at[n] > app.existing_order(n).window_end}
     assert late, "the slow courier should have missed some windows"
     assert late <= {d.order for d in delays}  # nobody was late without being told

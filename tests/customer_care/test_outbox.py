@@ -37,8 +37,8 @@ def test_each_customer_facing_event_is_one_message_per_channel_in_the_customers_
 def test_a_replayed_event_queues_nothing_twice(care: Peisong, runner: ProjectionRunner) -> None:
     number = placed(care)
     runner.catch_up()
-    placed_event = next(e for e in logged_since(care, 0) if isinstance(e, Order.OrderPlaced)  # type: ignore[attr-defined]
-                        and e.number == number)
+    placed_type: type = Order.OrderPlaced  # type: ignore[attr-defined]
+    placed_event = next(e for e in logged_since(care, 0) if isinstance(e, placed_type) and e.number == number)
     notify_customers(care, placed_event)  # the policy again, as after a crash before its position was saved
     runner.catch_up()
     assert len(notifications_of_order(runner.db, number)) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.app import Peisong
@@ -37,7 +39,7 @@ def test_dispatch_assigns_each_order_to_its_couriers_route_and_publishes_the_rou
         assert track.route[0] == list(route_plan.depot_point()) == track.route[-1]
     board = shop.dispatch_board(WAREHOUSE)
     assert list(board.on_road) == [plan] and not board.held
-    assert set(board.busy_until) == set(route_plan.route_couriers())
+    assert set(board.commitments) == set(route_plan.route_couriers())
 
 
 def test_an_order_cancelled_while_the_plan_was_made_is_not_assigned(shop: Peisong, runner: ProjectionRunner) -> None:
@@ -82,10 +84,21 @@ def test_only_the_routes_own_courier_reaches_its_stops(shop: Peisong, runner: Pr
         shop.reach_stop(plan, number, courier=route["courier"])
 
 
-def test_the_next_plan_counts_on_a_courier_only_from_their_planned_return(
+def test_the_next_plan_counts_on_a_courier_only_between_their_routes_on_the_road(
         shop: Peisong, runner: ProjectionRunner) -> None:
-    first = dispatched(shop, ring_of_orders(shop, "F", 4), runner, couriers=["C-BIKE-1"])
-    back = shop.existing_route_plan(first).route_end(shop.existing_route_plan(first).routes[0])
-    request, _ = claimed_request(shop, request_plan(shop, ring_of_orders(shop, "G", 2), couriers=["C-BIKE-1"]))
+    """A route dispatched for later leaves its courier free until it starts; once it is under way, the courier
+    is next free when they are back."""
+    first = dispatched(shop, ring_of_orders(shop, "F", 4, window=(2, 4)), runner, couriers=["C-BIKE-1"])
+    starts, back = shop.existing_route_plan(first).route_span(shop.existing_route_plan(first).routes[0])
     origin = day_origin(shop.clock.now(), shop.settings.business_timezone)
-    assert request.vehicles[0].shift[0] == int((back - origin).total_seconds())
+
+    def seconds(moment):  # type: ignore[no-untyped-def]
+        return int((moment - origin).total_seconds())
+
+    assert starts > shop.clock.now()
+    request, _ = claimed_request(shop, request_plan(shop, ring_of_orders(shop, "G", 2), couriers=["C-BIKE-1"]))
+    assert request.vehicles[0].shift == (seconds(shop.clock.now()), seconds(starts))
+
+    shop.clock.set(starts + timedelta(minutes=1))
+    request, _ = claimed_request(shop, request_plan(shop, ring_of_orders(shop, "H", 2), couriers=["C-BIKE-1"]))
+    assert request.vehicles[0].shift[0] == seconds(back)
