@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 # bench/ holds scripts named like the packages they measure (bench/solver.py): import the packages.
@@ -45,6 +46,7 @@ from api.routing.worker import PlanningWorker  # noqa: E402
 from domain.app import Peisong  # noqa: E402
 from domain.errors import DomainError  # noqa: E402
 from domain.orders import Order  # noqa: E402
+from domain.routing import RoutePlan  # noqa: E402
 from domain.settings import Settings  # noqa: E402
 from projections.database import ReadDatabase  # noqa: E402
 from projections.routes import left_out_orders, planned_routes, planned_stops, route_plans  # noqa: E402
@@ -56,23 +58,25 @@ TIMEZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 26)  # a Thursday
 FULL_ORDERS = 20_000
 FULL_COURIERS = 300
-SHIFTS = ((7, 15), (11, 19), (15, 23))  # local hours
-FLEET_MIX = ("e-bike", "e-bike", "e-bike", "tricycle", "tricycle", "van", "refrigerated van")
+SHIFTS = ((7, 19), (11, 23))  # local hours: both on the road from the lunch peak through the evening one
+# Each warehouse's couriers on one shift, in this order: small crews still get a van of each kind.
+FLEET_MIX = ("e-bike", "refrigerated van", "tricycle", "e-bike", "van", "e-bike", "tricycle")
 CUSTOMERS = 500
 RADIUS_DEG = 0.02  # doors spread about 2 km (one standard deviation) around their warehouse
 DRAIN_MINUTES = 30  # after the last arrival, waves go on until what was packed is planned
-# sku, name, kg, litres, price, category (frozen goods travel refrigerated, storage boxes are bulky)
+# sku, name, kg, litres, price, category, how often it is bought (frozen goods travel refrigerated, storage
+# boxes are bulky)
 CATALOGUE = (
-    ("RICE-5KG", "Northeast rice 5 kg", "5", "6.5", "39.90", "grocery"),
-    ("NOODLES", "Dried noodles", "1", "1.5", "15.80", "grocery"),
-    ("MILK-1L", "Whole milk 1 L", "1.05", "1", "12.50", "fresh"),
-    ("EGGS-10", "Free-range eggs x10", "0.6", "1.2", "19.90", "fresh"),
-    ("DUMPLINGS", "Pork dumplings", "1", "1.6", "28.00", "frozen"),
-    ("ICE-CREAM", "Ice cream tub", "0.9", "1.2", "35.00", "frozen"),
-    ("WATER-12", "Mineral water 12 x 550 ml", "6.8", "8", "24.00", "drinks"),
-    ("TEA-200G", "Oolong tea 200 g", "0.25", "0.7", "128.00", "drinks"),
-    ("TISSUES", "Tissues x10", "1.2", "9", "29.90", "household"),
-    ("STORAGE-BOX", "Storage box", "0.9", "24", "45.00", "household"),
+    ("RICE-5KG", "Northeast rice 5 kg", "5", "6.5", "39.90", "grocery", 8),
+    ("NOODLES", "Dried noodles", "1", "1.5", "15.80", "grocery", 10),
+    ("MILK-1L", "Whole milk 1 L", "1.05", "1", "12.50", "fresh", 15),
+    ("EGGS-10", "Free-range eggs x10", "0.6", "1.2", "19.90", "fresh", 10),
+    ("DUMPLINGS", "Pork dumplings", "1", "1.6", "28.00", "frozen", 3),
+    ("ICE-CREAM", "Ice cream tub", "0.9", "1.2", "35.00", "frozen", 2),
+    ("WATER-12", "Mineral water 12 x 550 ml", "6.8", "8", "24.00", "drinks", 6),
+    ("TEA-200G", "Oolong tea 200 g", "0.25", "0.7", "128.00", "drinks", 6),
+    ("TISSUES", "Tissues x10", "1.2", "9", "29.90", "household", 8),
+    ("STORAGE-BOX", "Storage box", "0.9", "24", "45.00", "household", 2),
 )
 # Relative orders per hour of the day: half offices, half homes.
 HOURLY = [(o / sum(OFFICE_WORKDAY) + h / sum(HOME_WORKDAY)) / 2 for o, h in zip(OFFICE_WORKDAY, HOME_WORKDAY)]
@@ -120,7 +124,7 @@ def build(app: Peisong, clock: FlowingClock, city: City, rng: random.Random) -> 
     for code, name, lat, lon in WAREHOUSES:
         app.register_warehouse(code, name, lat, lon, opens="07:00", closes="23:00",
                                purchasing_contact=f"buyer+{code.lower()}@shop.example")
-    for sku, name, kg, litres, price, category in CATALOGUE:
+    for sku, name, kg, litres, price, category, _ in CATALOGUE:
         app.add_product(sku, name, kg, litres, price, category)
     for code, *_ in WAREHOUSES:
         app.receive_stock_batch([(code, sku, 1_000_000) for sku, *_ in CATALOGUE], reference=f"opening {code}")
@@ -134,7 +138,8 @@ def build(app: Peisong, clock: FlowingClock, city: City, rng: random.Random) -> 
     events: list[tuple[datetime, int, str, str]] = []
     for n in range(city.couriers):
         courier, plate = f"RIDER-{n + 1:03d}", f"沪C-{n + 1:05d}"
-        kind = FLEET_MIX[n % len(FLEET_MIX)]
+        crew, member = divmod(n, len(WAREHOUSES) * len(SHIFTS))  # the member-th courier of each crew
+        kind = FLEET_MIX[crew % len(FLEET_MIX)]
         app.register_vehicle(plate, kind)
         app.receive_courier_application(courier, f"Rider {n + 1}", "+86 139 0000 0000", f"31010119900101{n:04d}",
                                         3, "C1")
@@ -145,10 +150,10 @@ def build(app: Peisong, clock: FlowingClock, city: City, rng: random.Random) -> 
         app.activate_courier(courier)
         if kind == "refrigerated van":
             app.grant_courier_skill(courier, "cold_chain")
-        opens, closes = SHIFTS[(n // len(WAREHOUSES)) % len(SHIFTS)]
+        opens, closes = SHIFTS[member // len(WAREHOUSES)]
         if closes <= city.start_hour or opens >= city.end_hour + 1:
             continue  # never on the road while the bench runs
-        warehouse = WAREHOUSES[n % len(WAREHOUSES)][0]
+        warehouse = WAREHOUSES[member % len(WAREHOUSES)][0]
         shift = app.plan_shift(courier, local(opens), local(closes), warehouse, vehicle=plate)["shift"]
         events.append((max(local(opens), local(city.start_hour)), 0, "start", f"{courier} {shift}"))
 
@@ -179,7 +184,8 @@ def happen(app: Peisong, kind: str, subject: str, rng: random.Random, ready: dic
     elif kind == "place":
         lat, lon = address(rng)
         window = (now + timedelta(hours=rng.choice((1, 2, 2, 3)))).replace(minute=0, second=0, microsecond=0)
-        lines = [(sku, rng.choice((1, 1, 2))) for sku, *_ in rng.sample(CATALOGUE, rng.randint(1, 3))]
+        picks = rng.choices(CATALOGUE, weights=[item[-1] for item in CATALOGUE], k=rng.randint(1, 3))
+        lines = [(sku, rng.choice((1, 1, 2))) for sku in dict.fromkeys(item[0] for item in picks)]
         app.place_order(f"CUST-{rng.randrange(CUSTOMERS):04d}", lines,
                         {"label": "drop", "text": subject, "lat": lat, "lon": lon},
                         window, window + timedelta(hours=2), number=subject)
@@ -245,15 +251,16 @@ def run(city: City, store: Path, seed: int) -> None:
 def report(app: Peisong, db: ReadDatabase, ready: dict[str, datetime], planning_wall: float, wall: float,
            city: City) -> None:
     assigned: dict[str, datetime] = {}
-    topic = get_topic(Order.OrderAssigned)  # type: ignore[attr-defined]
-    start = 1
-    while page := app.recorder.select_notifications(start=start, limit=5_000, topics=[topic]):
-        for notification in page:
-            event = app.decode(notification)
-            assigned.setdefault(str(event.originator_id), event.timestamp)
-        start = page[-1].id + 1
+    for event in logged(app, Order.OrderAssigned):  # type: ignore[attr-defined]
+        assigned.setdefault(str(event.originator_id), event.timestamp)
+    first_planned: dict[str, datetime] = {}
+    for event in logged(app, RoutePlan.RoutePlanRequested):  # type: ignore[attr-defined]
+        for number in event.orders:
+            first_planned.setdefault(str(Order.create_id(number)), event.timestamp)
     waits = sorted((assigned[str(Order.create_id(n))] - at).total_seconds() / 60
                    for n, at in ready.items() if str(Order.create_id(n)) in assigned)
+    to_wave = sorted((first_planned[str(Order.create_id(n))] - at).total_seconds() / 60
+                     for n, at in ready.items() if str(Order.create_id(n)) in first_planned)
     with db.read() as conn:
         live = select(route_plans.c.plan).where(route_plans.c.status.in_(("DISPATCHED", "COMPLETED")))
         plans = conn.execute(select(route_plans.c.plan, route_plans.c.solver, route_plans.c.orders)
@@ -268,8 +275,7 @@ def report(app: Peisong, db: ReadDatabase, ready: dict[str, datetime], planning_
     runtimes = [json.loads(solver)["runtime_s"] for _, solver, _ in plans]
     planned = len(stops)
     km = sum(d for _, d in routes) / 1000
-    p95 = waits[max(0, int(round(0.95 * len(waits))) - 1)] if waits else float("nan")
-    median = waits[len(waits) // 2] if waits else float("nan")
+    p95, median = percentile(waits, 0.95), percentile(waits, 0.5)
     print(f"plans: {', '.join(f'{n:,} {status.lower()}' for status, n in sorted(statuses.items()))}; "
           f"{sum(o for *_, o in plans) / max(len(plans), 1):.1f} orders asked per plan, "
           f"{sum(runtimes) / max(len(runtimes), 1):.2f} s solver time per plan")
@@ -282,6 +288,20 @@ def report(app: Peisong, db: ReadDatabase, ready: dict[str, datetime], planning_
     print(f"vehicles used: {len({v for v, _ in routes})} of {city.couriers}")
     print(f"p95 order-to-assignment: {p95:.1f} min (median {median:.1f} min; {len(waits):,} of {len(ready):,} "
           f"packed orders assigned)")
+    print(f"  of which waiting for the first wave to plan it: p95 {percentile(to_wave, 0.95):.1f} min "
+          f"(median {percentile(to_wave, 0.5):.1f} min); the rest is waiting for a free courier")
+
+
+def percentile(values: list[float], share: float) -> float:
+    return values[max(0, int(round(share * len(values))) - 1)] if values else float("nan")
+
+
+def logged(app: Peisong, kind: type) -> Iterator[Any]:
+    """Every event of this kind in the log, oldest first."""
+    start, topic = 1, get_topic(kind)
+    while page := app.recorder.select_notifications(start=start, limit=5_000, topics=[topic]):
+        yield from (app.decode(notification) for notification in page)
+        start = page[-1].id + 1
 
 
 def main() -> None:

@@ -95,6 +95,7 @@ class CourierAtWork:
     shift_end: datetime
     available_from: datetime
     position: tuple[float, float, str | None] | None = None  # set when the courier starts where they are
+    on_the_road_today: bool = False  # the vehicle's day is paid for already: its fixed cost is not charged again
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,8 @@ def _vehicle(courier: CourierAtWork, warehouse: str, origin: datetime, away: boo
     return Vehicle(
         id=courier.plate, vehicle_type=kind.name, capacity_kg=float(kind.capacity_kg),
         capacity_l=float(kind.capacity_l), shift=(_seconds(origin, begin), _seconds(origin, courier.shift_end)),
-        start=start, end=warehouse, courier_id=courier.courier, fixed_cost=float(kind.fixed_daily_cost),
+        start=start, end=warehouse, courier_id=courier.courier,
+        fixed_cost=0.0 if courier.on_the_road_today else float(kind.fixed_daily_cost),
         cost_per_km=float(kind.cost_per_km), cost_per_hour=float(kind.cost_per_hour), skills=frozenset(skills),
         # Goods on board stay on board until delivered: a reload would pretend to load them at the warehouse.
         reload_depots=() if courier.position is not None else (warehouse,), speed_type=kind.name,

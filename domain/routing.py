@@ -436,6 +436,11 @@ class DispatchBoard(PeisongAggregate):
             free = max(free, end)
         return free, None
 
+    def on_the_road_since(self, courier: str, since: datetime, ignoring: Iterable[str] = ()) -> bool:
+        """Whether the courier has had a route on the road since `since` (the start of the day, say)."""
+        skip = set(ignoring)
+        return any(plan not in skip and end > since for plan, _, end in self.commitments.get(courier, ()))
+
     def hold(self, plan: str, orders: Sequence[str], replaces: str | None) -> None:
         self._held(plan=plan, orders=tuple(orders), replaces=replaces)
 

@@ -5,8 +5,9 @@ filters on (zone, warehouse, product category), each with an "all" member (`*`) 
 is one row rather than a sum over members. When the order is later delivered or cancelled, the
 same counters of its placing hour or day learn it (a cohort view: "of Saturday's orders, how
 many arrived on time"). Alongside: order sizes as histogram bins, delivery addresses on a fixed
-grid of 250 m cells (by day, and by month so that a year is a dozen rows per cell), and the
-daily units of each SKU each warehouse was asked for, which the stock forecast reads.
+grid of 250 m cells (counted in aligned blocks of 1, 2, 4, ... 512 days, so that any range is a few
+dozen blocks rather than every day in it), and the daily units of each SKU each warehouse was asked
+for, which the stock forecast reads.
 
 Counters are added with one upsert per row per batch (insert, or add to what is there), so a
 batch and a rebuild from zero end in the same sums whatever the batch sizes.
@@ -49,7 +50,9 @@ WEIGHT_EDGES_KG = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 VOLUME_EDGES_L = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 WEIGHT, VOLUME = "weight", "volume"
 
-DAY_SPAN, MONTH_SPAN = "D", "M"
+# Heat-grid blocks: level L counts the 2**L days from (day number >> L) << L. A range of days is covered by at
+# most two blocks of each level (greedily, from its start): its cells are read from a few dozen blocks.
+BLOCK_LEVELS = 10
 
 # What every order counter holds; weights in grams and volumes in millilitres keep the sums exact.
 MEASURES = ("orders", "units", "weight_g", "volume_ml", "cancelled", "delivered", "on_time", "lead_time_s")
@@ -95,8 +98,8 @@ analytics_cells = Table(
     "analytics_cells",
     metadata,
     Column("zone", String(40), primary_key=True),
-    Column("span", String(1), primary_key=True),  # D: one day; M: one calendar month
-    Column("start", Integer, primary_key=True),  # the day number, or year * 12 + month - 1
+    Column("level", Integer, primary_key=True),  # the block holds 2 ** level days
+    Column("start", Integer, primary_key=True),  # the block's first day number >> level
     Column("row", Integer, primary_key=True),
     Column("col", Integer, primary_key=True),
     Column("orders", BigInteger, nullable=False),
@@ -146,7 +149,7 @@ COUNTERS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
     "hours": (analytics_hours, ("zone", "warehouse", "hour"), MEASURES),
     "days": (analytics_days, ("zone", "warehouse", "category", "day"), MEASURES),
     "sizes": (analytics_sizes, ("zone", "day", "measure", "bin"), ("orders",)),
-    "cells": (analytics_cells, ("zone", "span", "start", "row", "col"), ("orders",)),
+    "cells": (analytics_cells, ("zone", "level", "start", "row", "col"), ("orders",)),
     "demand": (analytics_demand, ("warehouse", "sku", "day"), ("units", "orders")),
 }
 
@@ -170,8 +173,17 @@ def local_hour(moment: datetime, timezone: str) -> int:
     return day_number(local.date()) * 24 + local.hour
 
 
-def month_number(day: date) -> int:
-    return day.year * 12 + day.month - 1
+def day_blocks(first: int, last: int) -> list[tuple[int, int]]:
+    """The (level, start) blocks exactly covering day numbers `first` to `last`: from the first day, each block
+    the largest aligned one that still fits, so at most two of each level."""
+    blocks, day, end = [], first, last + 1
+    while day < end:
+        level = 0
+        while level + 1 < BLOCK_LEVELS and day % (2 << level) == 0 and day + (2 << level) <= end:
+            level += 1
+        blocks.append((level, day >> level))
+        day += 1 << level
+    return blocks
 
 
 def grid_cell(lat: float, lon: float, cell_m: float = BASE_CELL_M) -> tuple[int, int]:
@@ -306,8 +318,8 @@ class AnalyticsProjector(Projector):
                              orders=1, units=units, weight_g=grams, volume_ml=millilitres)
             counters.add("sizes", (zone, day, WEIGHT, size_bin(weight_kg, WEIGHT_EDGES_KG)), orders=1)
             counters.add("sizes", (zone, day, VOLUME, size_bin(volume_l, VOLUME_EDGES_L)), orders=1)
-            counters.add("cells", (zone, DAY_SPAN, day, row, col), orders=1)
-            counters.add("cells", (zone, MONTH_SPAN, month_number(local.date()), row, col), orders=1)
+            for level in range(BLOCK_LEVELS):
+                counters.add("cells", (zone, level, day >> level, row, col), orders=1)
         return {
             "id": str(event.originator_id), "zone": zones[0], "hour": hour, "placed_at": placed_at,
             "window_start": event.window_start, "window_end": event.window_end,

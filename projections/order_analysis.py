@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 import numpy as np
-from sqlalchemy import Integer, and_, func, literal_column, or_, select
+from sqlalchemy import Integer, func, literal_column, select, union_all
 
 from domain.errors import InvalidInput
 from projections.analytics import (
-    ALL, BASE_CELL_M, DAY_SPAN, MEASURES, MONTH_SPAN, UNZONED, VOLUME, VOLUME_EDGES_L, WEIGHT, WEIGHT_EDGES_KG,
+    ALL, BASE_CELL_M, MEASURES, UNZONED, VOLUME, VOLUME_EDGES_L, WEIGHT, WEIGHT_EDGES_KG,
     analytics_cells, analytics_days, analytics_demand, analytics_hours, analytics_sizes, cell_bounds, day_number,
-    day_of, month_number,
+    day_blocks, day_of,
 )
 from projections.database import ReadDatabase
 from solver.forecast import OrderHistory
@@ -359,51 +359,28 @@ def _part_of_day(hour: float) -> str:
 
 
 def heat_grid(db: ReadDatabase, days: DayRange, cell_size_m: int = 1000, zone: str | None = None) -> HeatGridView:
-    """Orders per square cell of `cell_size_m` (a multiple of 250 m) over the range; whole months are read
-    from the monthly counters, the days around them from the daily ones."""
+    """Orders per square cell of `cell_size_m` (a multiple of 250 m) over the range, summed from the few
+    blocks of days that cover it exactly (each one read as a range of the table's key)."""
     if cell_size_m % BASE_CELL_M or not BASE_CELL_M <= cell_size_m <= MAX_CELL_M:
         raise InvalidInput(
             f"cellSizeM is a multiple of {BASE_CELL_M} from {BASE_CELL_M} to {MAX_CELL_M}", field="cellSizeM",
         )
     c = analytics_cells.c
+    pieces = [
+        select(c.row, c.col, c.orders).where(c.zone == _member(zone), c.level == level, c.start == start)
+        for level, start in day_blocks(*days.day_numbers)
+    ]
+    counts = union_all(*pieces).subquery() if len(pieces) > 1 else pieces[0].subquery()
     factor = _whole(cell_size_m // BASE_CELL_M)
-    row, col = (c.row // factor).label("cell_row"), (c.col // factor).label("cell_col")
+    row, col = (counts.c.row // factor).label("cell_row"), (counts.c.col // factor).label("cell_col")
     with db.read() as conn:
         rows = conn.execute(
-            select(row, col, func.sum(c.orders))
-            .where(c.zone == _member(zone), _periods(days))
-            .group_by(literal_column("cell_row"), literal_column("cell_col"))
+            select(row, col, func.sum(counts.c.orders)).group_by(literal_column("cell_row"), literal_column("cell_col"))
         ).all()
     cells = [HeatCell(int(r), int(k), *cell_bounds(int(r), int(k), cell_size_m), int(n)) for r, k, n in rows if n]
     cells.sort(key=lambda cell: (-cell.orders, cell.row, cell.col))
     return HeatGridView(days.first, days.last, zone, cell_size_m, sum(cell.orders for cell in cells),
                         max((cell.orders for cell in cells), default=0), cells)
-
-
-def _periods(days: DayRange) -> Any:
-    """The counter rows covering the range: the months it holds whole, and its days outside them."""
-    c = analytics_cells.c
-    first_month = days.first.replace(day=1)
-    if first_month < days.first:
-        first_month = _next_month(first_month)
-    months = []
-    month = first_month
-    while _next_month(month) - timedelta(days=1) <= days.last:
-        months.append(month)
-        month = _next_month(month)
-    first, last = days.day_numbers
-    if not months:
-        return and_(c.span == DAY_SPAN, c.start >= first, c.start <= last)
-    whole_from, whole_to = day_number(months[0]), day_number(_next_month(months[-1])) - 1
-    return or_(
-        and_(c.span == MONTH_SPAN, c.start >= month_number(months[0]), c.start <= month_number(months[-1])),
-        and_(c.span == DAY_SPAN, c.start >= first, c.start < whole_from),
-        and_(c.span == DAY_SPAN, c.start > whole_to, c.start <= last),
-    )
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def order_sizes(db: ReadDatabase, days: DayRange, zone: str | None = None) -> SizeDistributionView:

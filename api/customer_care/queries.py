@@ -3,7 +3,7 @@ situations; every SLA state is judged at the shop's business time now."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import strawberry
@@ -16,7 +16,7 @@ from api.couriers.permissions import only_own
 from api.customer_care.permissions import check_may_see_case, check_may_see_request, customer_scope
 from api.customer_care.types import (
     AfterSalesRequest, AfterSalesService, AfterSalesStatus, AnalysisKey, BoardItem, Case, CaseCategory, CaseCount,
-    CaseKind, CaseStatus, DeliveryRating, Notification, OrderTracking, Pickup, SpecialSituation,
+    CaseKind, CaseStatus, DeliveryRating, Notification, OrderTracking, Pickup, SpecialSituation, TrackingLink,
 )
 from api.orders.permissions import order_not_found, visible_order
 from api.pagination import DEFAULT_PAGE_SIZE, Connection, connection
@@ -73,9 +73,15 @@ class CustomerCareQueries:
 
     @strawberry.field(description="A token that opens this order's tracking page and nothing else (for the "
                       "settings' `tracking_token_ttl_hours`): the link a customer shares, sent as a bearer token.")
-    async def order_tracking_link(self, info: Info[Context, None], number: str, at_least: AtLeast = None) -> str:
+    async def order_tracking_link(
+        self, info: Info[Context, None], number: str, at_least: AtLeast = None,
+    ) -> TrackingLink:
         await visible_order(info.context, number, at_least)
-        return issue_tracking_token(info.context.settings, number)
+        settings = info.context.settings
+        return TrackingLink(
+            number=number, token=issue_tracking_token(settings, number),
+            expires_at=datetime.now(timezone.utc) + timedelta(hours=settings.tracking_token_ttl_hours),
+        )
 
     @strawberry.field(description="Everything the customer was told about an order (its cases and returns too), "
                       "oldest first, with each channel's fate.")

@@ -91,6 +91,13 @@ class OrderTracking:
         )
 
 
+@strawberry.type(description="A tracking link: send `token` as a bearer token to read this one order's tracking page.")
+class TrackingLink:
+    number: str
+    token: str
+    expires_at: datetime = strawberry.field(description="Real time, like every token's expiry.")
+
+
 # -- notifications ----------------------------------------------------------------------------------------
 
 

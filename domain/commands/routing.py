@@ -28,6 +28,7 @@ from domain.planning import (
     PlanningRules,
     VehicleKind,
     build_request,
+    day_origin,
     drive_seconds,
     order_skills,
     request_record,
@@ -638,7 +639,8 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
         at_work: list[CourierAtWork] = []
         for courier, shift, vehicle, kind in crew:
             reference = courier.reference
-            available, back_by = board.free_window(reference, now, [route_plan.replaces] if route_plan.replaces else [])
+            earlier = [route_plan.replaces] if route_plan.replaces else []
+            available, back_by = board.free_window(reference, now, earlier)
             position = None
             if route_plan.replaces is not None or carried[reference]:
                 seen = self.position_at(reference, now)
@@ -655,6 +657,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             at_work.append(CourierAtWork(
                 courier=reference, plate=vehicle.plate, kind=kind, skills=tuple(courier.skills),
                 shift_start=shift.start, shift_end=until, available_from=available, position=position,
+                on_the_road_today=board.on_the_road_since(reference, day_origin(now, rules.timezone), earlier),
             ))
         return build_request(
             depot, deliveries, at_work, traffic, now, rules, seed=route_plan.seed,

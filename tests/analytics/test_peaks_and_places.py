@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.app import Peisong
 from domain.clock import ManualClock
 from domain.errors import InvalidInput
-from projections.analytics import cell_bounds, grid_cell
+from projections.analytics import BLOCK_LEVELS, cell_bounds, day_blocks, grid_cell
 from projections.order_analysis import DayRange, heat_grid, order_sizes, orders_by_date, peak_hours
 from tests.analytics.conftest import HOME, hourly, local, open_corner_shop, place_orders_at
 
@@ -71,24 +73,30 @@ def test_the_heat_grid_counts_orders_per_cell_at_any_multiple_of_250_metres(
     assert refused.value.field == "cellSizeM"
 
 
-def test_whole_months_and_the_days_around_them_count_alike(
+@given(first=st.integers(0, 30_000), length=st.integers(1, 1_500))
+def test_any_range_of_days_is_covered_exactly_by_a_few_aligned_blocks(first: int, length: int) -> None:
+    blocks = day_blocks(first, first + length - 1)
+    covered = [day for level, start in blocks for day in range(start << level, (start + 1) << level)]
+    assert covered == list(range(first, first + length))
+    per_level = Counter(level for level, _ in blocks)
+    assert all(count <= 2 for level, count in per_level.items() if level < BLOCK_LEVELS - 1)
+    assert per_level[BLOCK_LEVELS - 1] <= length // 512  # the largest blocks (512 days) simply repeat
+
+
+def test_the_heat_grid_of_any_range_counts_what_the_daily_figures_count(
     app: Peisong, clock: ManualClock, read_models: Any,
 ) -> None:
-    open_corner_shop(app, clock, local(2026, 10, 30, 8))
-    days = [date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 15), date(2026, 11, 30), date(2026, 12, 1)]
-    place_orders_at(app, clock, [local(d.year, d.month, d.day, 12) for d in days])
+    open_corner_shop(app, clock, local(2026, 8, 30, 8))
+    days = [date(2026, 9, 1) + timedelta(days=d * d % 71) for d in range(40)]  # uneven, some days twice
+    place_orders_at(app, clock, [local(d.year, d.month, d.day, 12) for d in sorted(days)])
     db = read_models(app)
 
-    for first, last, expected in [
-        (date(2026, 10, 31), date(2026, 12, 1), 5),  # November from its monthly counters, the two edges by day
-        (date(2026, 11, 1), date(2026, 11, 30), 3),
-        (date(2026, 11, 2), date(2026, 11, 30), 2),
-        (date(2026, 10, 1), date(2026, 11, 30), 4),
-        (date(2026, 12, 1), date(2026, 12, 31), 1),
-    ]:
-        span = DayRange(first, last)
-        assert heat_grid(db, span, 250).orders == expected
-        assert sum(d.figures.orders for d in orders_by_date(db, span)) == expected
+    for offset in range(0, 72, 5):
+        for length in (1, 2, 3, 7, 16, 31, 40, 72):
+            first = date(2026, 9, 1) + timedelta(days=offset)
+            span = DayRange(first, first + timedelta(days=length - 1))
+            expected = sum(d.figures.orders for d in orders_by_date(db, span))
+            assert heat_grid(db, span, 250).orders == expected == sum(span.first <= d <= span.last for d in days)
 
 
 def test_order_sizes_fall_into_weight_and_volume_bins(app: Peisong, clock: ManualClock, read_models: Any) -> None:

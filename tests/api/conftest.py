@@ -59,6 +59,11 @@ class Api:
 
     def settle(self) -> int:
         """Let projections and policies finish reacting (a policy may record more), then the head."""
+        # The outbox worker records send results too: run both until neither has anything left.
+        while True:
+            self.app.state.runner.catch_up()
+            if not self.app.state.outbox.drain():
+                break
         self.app.state.runner.catch_up()
         return self.head()
 

@@ -71,8 +71,8 @@ def test_a_tracking_link_shows_the_route_live_in_plain_words(on_the_road: tuple[
 
 def test_a_tracking_link_opens_its_own_order_only(on_the_road: tuple[Api, list[str]]) -> None:
     api, in_order = on_the_road
-    link = api.data('query($n: String!) { orderTrackingLink(number: $n) }', {"n": in_order[0]},
-                    role="customer", subject=CUSTOMER)["orderTrackingLink"]
+    link = api.data('query($n: String!) { orderTrackingLink(number: $n) { token } }', {"n": in_order[0]},
+                    role="customer", subject=CUSTOMER)["orderTrackingLink"]["token"]
     assert api.data(TRACKING, {"number": in_order[0]}, token=link)["orderTracking"]["number"] == in_order[0]
     assert code_of(api.gql(TRACKING, {"number": in_order[1]}, token=link)) == "NOT_FOUND"
     assert code_of(api.gql(TRACKING, {"number": in_order[1]}, role="customer", subject="CUST-ELSE")) == "NOT_FOUND"

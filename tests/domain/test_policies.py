@@ -36,5 +36,9 @@ def test_each_crossing_gets_its_own_request(shop: Peisong, place: Placer) -> Non
 
 
 def test_every_policy_names_what_it_follows() -> None:
-    assert {p.name for p in POLICIES} == {"replenish-low-stock"}
+    assert {p.name for p in POLICIES} == {
+        "replenish-low-stock", "assign-dispatched-orders", "replan-routes-in-traffic", "complete-stops",
+        "notify-customers", "tell-purchasing", "announce-situations", "detect-delays",
+    }
+    assert len({p.name for p in POLICIES}) == len(POLICIES)
     assert all(p.follows for p in POLICIES)

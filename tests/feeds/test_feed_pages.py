@@ -56,7 +56,7 @@ def test_a_filtered_feed_answers_a_cursor_past_the_stretch_it_scanned(shop_api: 
     place(shop_api.application, "PS-F1")
     shop_api.application.pick_order("PS-F1")
     place(shop_api.application, "PS-F2")
-    head = shop_api.head()
+    head = shop_api.settle()
 
     page = get_feed(shop_api, "types=OrderPlaced,OrderPicked&limit=10")
     assert [(e["type"], e["data"].get("number")) for e in page["events"]] == [

@@ -98,6 +98,7 @@ def test_the_next_plan_counts_on_a_courier_only_between_their_routes_on_the_road
     assert starts > shop.clock.now()
     request, _ = claimed_request(shop, request_plan(shop, ring_of_orders(shop, "G", 2), couriers=["C-BIKE-1"]))
     assert request.vehicles[0].shift == (seconds(shop.clock.now()), seconds(starts))
+    assert request.vehicles[0].fixed_cost == 0.0  # the e-bike's day is paid for by its first route
 
     shop.clock.set(starts + timedelta(minutes=1))
     request, _ = claimed_request(shop, request_plan(shop, ring_of_orders(shop, "H", 2), couriers=["C-BIKE-1"]))
