@@ -295,9 +295,9 @@ class RoutePlan(PeisongAggregate):
     def _route_with(self, order: str, courier: str | None) -> dict[str, Any]:
         route = self.route_of(order)
         if route is None or (courier is not None and route["courier"] != courier):
+            whose = f"courier {courier}'s route in " if courier is not None else ""
             raise StopNotOnRoute(
-                f"order {order} is not a stop of {'courier ' + courier + chr(39) + 's route in ' if courier else ''}"
-                f"plan {self.plan}", field="order", plan=self.plan, order=order,
+                f"order {order} is not a stop of {whose}plan {self.plan}", field="order", plan=self.plan, order=order,
             )
         return route
 

@@ -116,6 +116,9 @@ class Settings:
             rate_limit_per_second=float(env.get("PEISONG_RATE_LIMIT_PER_SECOND", "50")),
             rate_limit_burst=int(env.get("PEISONG_RATE_LIMIT_BURST", "100")),
             notification_gateway_url=env.get("PEISONG_NOTIFICATION_GATEWAY_URL", ""),
+            wave_minutes=int(env.get("PEISONG_WAVE_MINUTES", str(cls.wave_minutes))),
+            wave_auto_dispatch=env.get("PEISONG_WAVE_AUTO_DISPATCH", "1").lower() not in ("0", "false", "no"),
+            planning_processes=int(env.get("PEISONG_PLANNING_PROCESSES", "0")),
         )
         settings = replace(base, **overrides)  # type: ignore[arg-type]
         data_dir = Path(env.get("PEISONG_DATA_DIR") or settings.default_data_dir())

@@ -131,21 +131,43 @@ class PeakHoursView:
 
 @dataclass(frozen=True)
 class HeatCell:
+    """One square of the grid (`row`, `col` at `size_m`) and the orders addressed inside it; its corners are
+    worked out when asked for (a year's grid has thousands of cells, and most callers draw only some)."""
+
     row: int
     col: int
-    south: float
-    west: float
-    north: float
-    east: float
+    size_m: int
     orders: int
 
     @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return cell_bounds(self.row, self.col, self.size_m)
+
+    @property
+    def south(self) -> float:
+        return self.bounds[0]
+
+    @property
+    def west(self) -> float:
+        return self.bounds[1]
+
+    @property
+    def north(self) -> float:
+        return self.bounds[2]
+
+    @property
+    def east(self) -> float:
+        return self.bounds[3]
+
+    @property
     def lat(self) -> float:
-        return (self.south + self.north) / 2
+        south, _, north, _ = self.bounds
+        return (south + north) / 2
 
     @property
     def lon(self) -> float:
-        return (self.west + self.east) / 2
+        _, west, _, east = self.bounds
+        return (west + east) / 2
 
 
 @dataclass(frozen=True)
@@ -377,7 +399,7 @@ def heat_grid(db: ReadDatabase, days: DayRange, cell_size_m: int = 1000, zone: s
         rows = conn.execute(
             select(row, col, func.sum(counts.c.orders)).group_by(literal_column("cell_row"), literal_column("cell_col"))
         ).all()
-    cells = [HeatCell(int(r), int(k), *cell_bounds(int(r), int(k), cell_size_m), int(n)) for r, k, n in rows if n]
+    cells = [HeatCell(int(r), int(k), cell_size_m, int(n)) for r, k, n in rows if n]
     cells.sort(key=lambda cell: (-cell.orders, cell.row, cell.col))
     return HeatGridView(days.first, days.last, zone, cell_size_m, sum(cell.orders for cell in cells),
                         max((cell.orders for cell in cells), default=0), cells)

@@ -56,7 +56,8 @@ class PlannedRoute:
     vehicle_type: str
     start: str = strawberry.field(
         description="Where the route begins: the warehouse code, or `@vehicle:<plate>` for a courier re-planned "
-        "where they are.", )
+        "where they are.",
+    )
     start_lat: float
     start_lon: float
     start_at: datetime

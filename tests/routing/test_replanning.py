@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from domain.app import Peisong
 from domain.clock import ManualClock
 from domain.orders import DELIVERED, HANDED_TO_COURIER, OUT_FOR_DELIVERY
-from domain.routing import DISCARDED, DISPATCHED, REPLACED, REQUESTED
+from domain.errors import InvalidTransition
+from domain.routing import COMPLETED, DISCARDED, DISPATCHED, REPLACED, REQUESTED
 from domain.settings import Settings
 from projections.database import ReadDatabase
 from projections.runner import ProjectionRunner
@@ -136,6 +137,10 @@ def _replan_properties(app: Peisong, runner: ProjectionRunner, rng: random.Rando
             ping(app, courier, HOME[0] + rng.uniform(-0.03, 0.03), HOME[1] + rng.uniform(-0.03, 0.03))
     app.clock.advance(timedelta(minutes=10))
     runner.catch_up()
+    if app.existing_route_plan(first).status == COMPLETED:  # everything was delivered: nothing to re-plan
+        with pytest.raises(InvalidTransition):
+            app.replan_routes(first, "re-plan")
+        return
 
     replan = app.replan_routes(first, "re-plan", max_iterations=200)["plan"]
     request, _ = claimed_request(app, replan)
@@ -205,5 +210,5 @@ def test_a_wave_plans_replan_goes_on_the_road_by_itself(shop: Peisong, runner: P
 
 def test_only_a_plan_on_the_road_is_replanned(shop: Peisong) -> None:
     plan = request_plan(shop, ring_of_orders(shop, "X", 2))
-    with pytest.raises(Exception, match="only a plan on the road"):
+    with pytest.raises(InvalidTransition, match="only a plan on the road"):
         shop.replan_routes(plan, "why not")
