@@ -14,24 +14,18 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api.analytics.reorder_review import ReorderReview
 from api.context import Context, Services
-from api.customer_care.watch import CareWatch
 from api.events_schema import events_schema_endpoint
 from api.feeds.endpoints import feed, feed_stream
 from api.health import health
-from api.locations.stale_watch import StalePositionWatch
 from api.log_watch import LogWatch
-from api.outbox.worker import OutboxWorker
 from api.ratelimit import RateLimit
 from api.reports.endpoints import report
 from api.request_id import RequestIds
 from api.request_size import MAX_BODY_BYTES, RequestSizeLimit
 from api.revocation import RevocationCache
-from api.routing.waves import WaveScheduler
-from api.routing.worker import PlanningWorker
 from api.schema import build_schema
-from api.webhooks.worker import WebhookWorker
+from api.workers import Workers
 from domain.app import Peisong
 from domain.clock import Clock
 from domain.settings import Settings
@@ -79,37 +73,18 @@ def create_app(
         revocations=RevocationCache(db, settings.revocation_refresh_seconds),
     )
     graphql = PeisongGraphQL(services)
-    webhooks = WebhookWorker(application, db, settings)
-    stale_positions = StalePositionWatch(application, db)
-    outbox = OutboxWorker(application, db, settings)
-    care = CareWatch(application, settings.care_check_seconds)
-    planning = PlanningWorker(application, db, settings, runner)
-    waves = WaveScheduler(application, db, settings)
-    reorder_review = ReorderReview(application, db, settings.reorder_review_seconds)
+    workers = Workers.build(application, db, settings, runner)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
-            await run_in_threadpool(runner.start)
-            await run_in_threadpool(webhooks.start)
-            await run_in_threadpool(stale_positions.start)
-            await run_in_threadpool(outbox.start)
-            await run_in_threadpool(care.start)
-            await run_in_threadpool(planning.start)
-            await run_in_threadpool(waves.start)
-            await run_in_threadpool(reorder_review.start)
+            await run_in_threadpool(workers.start)
         try:
             yield
         finally:
             if run_worker:
-                await run_in_threadpool(reorder_review.stop)
-                await run_in_threadpool(waves.stop)
-                await run_in_threadpool(planning.stop)
-                await run_in_threadpool(stale_positions.stop)
-                await run_in_threadpool(care.stop)
-                await run_in_threadpool(runner.stop)
-            await run_in_threadpool(webhooks.close)
-            await run_in_threadpool(outbox.close)
+                await run_in_threadpool(workers.stop)
+            await run_in_threadpool(workers.close)
             services.watch.close()
             db.close()
             if owns_application:
@@ -138,11 +113,12 @@ def create_app(
     app.state.application = application
     app.state.db = db
     app.state.runner = runner
-    app.state.webhooks = webhooks
-    app.state.stale_positions = stale_positions
-    app.state.outbox = outbox
-    app.state.care = care
-    app.state.planning = planning
-    app.state.waves = waves
-    app.state.reorder_review = reorder_review
+    app.state.workers = workers
+    app.state.webhooks = workers.webhooks
+    app.state.stale_positions = workers.stale_positions
+    app.state.outbox = workers.outbox
+    app.state.care = workers.care
+    app.state.planning = workers.planning
+    app.state.waves = workers.waves
+    app.state.reorder_review = workers.reorder_review
     return app

@@ -28,17 +28,48 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--database-url", envvar="PEISONG_DATABASE_URL", default=None,
               help="Event store; default sqlite:///peisong.db (env PEISONG_DATABASE_URL).")
-def serve(host: str, port: int, database_url: str | None) -> None:
-    _serve(_settings(database_url), host, port)
+@click.option("--no-worker", is_flag=True,
+              help="Leave projections, policies and planning to separate `peisong worker` processes (PostgreSQL).")
+def serve(host: str, port: int, database_url: str | None, no_worker: bool) -> None:
+    _serve(_settings(database_url), host, port, run_worker=not no_worker)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, run_worker: bool = True) -> None:
     import uvicorn
 
     from api.app import create_app
 
     # A live SSE tail never ends by itself: give open streams a few seconds, then stop.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(create_app(settings, run_worker=run_worker), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=5)
+
+
+@main.command(help="Run projections, policies, planning, waves and the outbox without serving HTTP.")
+@click.option("--database-url", envvar="PEISONG_DATABASE_URL", default=None)
+def worker(database_url: str | None) -> None:
+    import signal
+    import threading
+
+    from api.workers import Workers
+    from domain.app import Peisong
+    from projections.database import ReadDatabase
+    from projections.runner import ProjectionRunner
+
+    settings = _settings(database_url)
+    application = Peisong(settings)
+    db = ReadDatabase(settings)
+    db.create_all()
+    workers = Workers.build(application, db, settings, ProjectionRunner(application, db))
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    workers.start()
+    click.echo(f"worker following {settings.database_url}; Ctrl-C to stop")
+    stopping.wait()
+    workers.stop()
+    workers.close()
+    db.close()
+    application.close()
 
 
 @main.command(help="Load the demo shop into a fresh SQLite store, print a token per role, and serve it.")

@@ -51,7 +51,7 @@ class DemoSize:
     products: int = 300
     customers: int = 200
     orders: int = 600
-    hours: int = 12
+    hours: int = 10
 
 
 VEHICLE_TYPES = (
@@ -128,7 +128,8 @@ def load_demo(
         report("customers", i + 1, size.customers)
 
     clock.set(start)
-    _staff(app, clock, start, size.hours)
+    # Shifts run past the demo's end, so the served demo has couriers on duty to plan for.
+    _staff(app, clock, start, app.settings.max_shift_hours)
     _staff_the_zones(app)
     day = _DemoDay(app, clock, rng, start, end, [item.sku for item in catalogue], size, _Rides(start, end, seed))
     placed = day.run(report)

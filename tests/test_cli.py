@@ -12,7 +12,7 @@ from api.cli import main
 from domain.settings import Settings
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["demo"], ["replay"], ["token"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["worker"], ["demo"], ["replay"], ["token"]])
 def test_every_command_explains_itself(command: list[str]) -> None:
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0
@@ -50,3 +50,35 @@ def test_demo_loads_a_shop_prints_tokens_and_replay_rebuilds_it(tmp_path: Path, 
     replay = runner.invoke(main, ["replay", "--database-url", "sqlite:///peisong-demo.db"])
     assert replay.exit_code == 0, replay.output
     assert "replayed" in replay.output and "events/s" in replay.output
+
+
+def test_a_worker_process_catches_projections_up_and_stops_on_a_signal(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from domain.app import Peisong
+    from projections.database import ReadDatabase
+    from projections.runner import ProjectionRunner
+    from tests.conftest import stock_shop
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/peisong.db", data_dir=tmp_path, secret_key="k")
+    shop = stock_shop(Peisong(settings))
+    head = shop.head_position()
+    shop.close()
+    env = {**os.environ, "PEISONG_DATABASE_URL": settings.database_url, "PEISONG_DATA_DIR": str(tmp_path)}
+    process = subprocess.Popen(["peisong", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        reader = Peisong(settings)
+        db = ReadDatabase(settings)
+        runner = ProjectionRunner(reader, db)
+        deadline = time.monotonic() + 60
+        while min(lag.position for lag in runner.lags()) < head and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert min(lag.position for lag in runner.lags()) >= head
+        db.close()
+        reader.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
