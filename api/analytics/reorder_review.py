@@ -14,17 +14,15 @@ an item once.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from api.background import PeriodicTask
 from domain.app import Peisong
 from domain.audit import acting_as, policy_actor
 from projections.database import ReadDatabase
 from projections.forecasts import business_today, stock_forecasts, warehouses_with_stock
 
-log = logging.getLogger("peisong.analytics")
 
 MIN_HISTORY_DAYS = 7  # fewer whole days of demand say too little to move a threshold on
 REVIEWER = "reorder-review"
@@ -68,15 +66,15 @@ def review_day(application: Peisong, db: ReadDatabase) -> str:
     return business_today(application.clock.now(), db.settings.business_timezone).isoformat()
 
 
-class ReorderReview:
+class ReorderReview(PeriodicTask):
     """The worker's periodic review; `period` 0 leaves thresholds alone."""
 
+    thread_name = "peisong-reorder-review"
+
     def __init__(self, application: Peisong, db: ReadDatabase, period: float) -> None:
+        super().__init__(period)
         self.application = application
         self.db = db
-        self.period = period
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def review_now(self) -> Review:
         review = threshold_changes(self.db, self.application.clock.now())
@@ -88,22 +86,4 @@ class ReorderReview:
                 )
         return review
 
-    def start(self) -> None:
-        if self.period <= 0 or (self._thread is not None and self._thread.is_alive()):
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="peisong-reorder-review", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopping.wait(self.period):
-            try:
-                self.review_now()
-            except Exception:
-                log.exception("reorder review failed; will try again in %s s", self.period)
+    tick = review_now

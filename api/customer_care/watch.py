@@ -9,8 +9,8 @@ once per slip, a situation started once), so several processes watching at once 
 from __future__ import annotations
 
 import logging
-import threading
 
+from api.background import PeriodicTask
 from domain.app import Peisong
 
 log = logging.getLogger("peisong.care")
@@ -18,12 +18,12 @@ log = logging.getLogger("peisong.care")
 CHECKS = ("check_case_slas", "check_delivery_delays", "check_special_situations")
 
 
-class CareWatch:
+class CareWatch(PeriodicTask):
+    thread_name = "peisong-care-watch"
+
     def __init__(self, application: Peisong, period: float) -> None:
+        super().__init__(period)
         self.application = application
-        self.period = period
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def check_now(self) -> None:
         """One round of every check; a failing check is logged and the others still run."""
@@ -33,19 +33,4 @@ class CareWatch:
             except Exception:
                 log.exception("%s failed; will try again in %s s", check, self.period)
 
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="peisong-care-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stopping.wait(self.period):
-            self.check_now()
+    tick = check_now

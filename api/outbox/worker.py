@@ -25,6 +25,7 @@ from datetime import datetime
 
 from api.outbox.channels import Transport, transport_for
 from api.webhooks.worker import retry_delay
+from api.background import WakeableWorker
 from domain.app import Peisong
 from domain.notifications import FAILED, HELD, SUPPRESSED, OutboxMessage, SendOutcome, message_id, quiet_until
 from domain.settings import Settings
@@ -81,19 +82,18 @@ class Backoff:
         return max(min(ends) - time.monotonic(), 0.0) if ends else None
 
 
-class OutboxWorker:
+class OutboxWorker(WakeableWorker):
+    thread_name = "peisong-outbox"
+
     def __init__(
         self, application: Peisong, db: ReadDatabase, settings: Settings, transport: Transport | None = None,
     ) -> None:
-        self.application = application
+        super().__init__(application)
         self.db = db
         self.settings = settings
         self.transport = transport or transport_for(settings)
         self.backoff = Backoff(settings.notification_retry_base_seconds, settings.notification_retry_max_seconds)
         self.pool = ThreadPoolExecutor(PARALLEL_SENDS, thread_name_prefix="peisong-outbox-send")
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pass_lock = threading.Lock()
 
     # -- one pass ---------------------------------------------------------------------------
@@ -151,46 +151,16 @@ class OutboxWorker:
 
     # -- the background thread ------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
+    def poll_seconds(self) -> float:
+        return self.settings.notification_poll_seconds
 
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self.application.on_saved.append(self._on_saved)
-        self._thread = threading.Thread(target=self._loop, name="peisong-outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-        if self._on_saved in self.application.on_saved:
-            self.application.on_saved.remove(self._on_saved)
+    def next_due_in(self) -> float | None:
+        return self.backoff.next_in()
 
     def close(self) -> None:
         self.stop()
         self.pool.shutdown(wait=True)
         self.transport.close()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                if self.run_once():
-                    continue  # more may be due right away
-            except Exception:
-                log.exception("outbox pass failed; will retry")
-            poll = self.settings.notification_poll_seconds
-            waits = self.backoff.next_in()
-            self._wake.wait(poll if waits is None else min(poll, waits))
-
-    def _on_saved(self, position: int) -> None:
-        self._wake.set()
 
 
 class OutcomeBatch:

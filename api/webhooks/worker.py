@@ -26,6 +26,7 @@ import httpx
 
 from api.feeds.records import event_document, event_id
 from api.webhooks.signing import HEADER, signature
+from api.background import WakeableWorker
 from domain.app import Peisong
 from domain.errors import DomainError
 from domain.settings import Settings
@@ -116,9 +117,11 @@ def outbox_entry(webhook_id: str, record: EventRecord) -> OutboxEntry:
     )
 
 
-class WebhookWorker:
+class WebhookWorker(WakeableWorker):
+    thread_name = "peisong-webhooks"
+
     def __init__(self, application: Peisong, db: ReadDatabase, settings: Settings) -> None:
-        self.application = application
+        super().__init__(application)
         self.db = db
         self.settings = settings
         self.client = httpx.Client(
@@ -126,9 +129,6 @@ class WebhookWorker:
         )
         self.schedule = RetrySchedule(settings.webhook_retry_base_seconds, settings.webhook_retry_max_seconds)
         self._pool = ThreadPoolExecutor(PARALLEL_WEBHOOKS, thread_name_prefix="peisong-webhook")
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- one pass ---------------------------------------------------------------------------
 
@@ -211,46 +211,16 @@ class WebhookWorker:
 
     # -- the background thread ------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
+    def poll_seconds(self) -> float:
+        return self.settings.webhook_poll_seconds
 
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self.application.on_saved.append(self._on_saved)
-        self._thread = threading.Thread(target=self._loop, name="peisong-webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
-        if self._on_saved in self.application.on_saved:
-            self.application.on_saved.remove(self._on_saved)
+    def next_due_in(self) -> float | None:
+        return self.schedule.next_in()
 
     def close(self) -> None:
         self.stop()
         self._pool.shutdown(wait=True)
         self.client.close()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                if self.run_once():
-                    continue  # delivered something: more may be waiting right away
-            except Exception:
-                log.exception("webhook pass failed; will retry")
-            poll = self.settings.webhook_poll_seconds
-            waits = self.schedule.next_in()
-            self._wake.wait(poll if waits is None else min(poll, waits))
-
-    def _on_saved(self, position: int) -> None:
-        self._wake.set()
 
 
 class AttemptRecorder:
