@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from domain.allocation import by_distance
 from domain.app import Peisong
 from domain.clock import ManualClock
-from domain.commands.bulk_orders import OrderRequest
+from domain.commands.orders import OrderRequest
 from domain.errors import OutOfStock
 from sim.catalogue import CatalogueItem, generate_catalogue
 from sim.demo import WAREHOUSES

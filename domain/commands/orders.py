@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -19,7 +20,7 @@ from domain.execution import CommandResult
 from domain.orders import WAREHOUSE_RULES, Order, delivery_code
 from domain.stock import StockItem
 from domain.warehouses import WarehouseNetwork
-from domain.zones import ZoneMap, zone_for_order
+from domain.zones import UnzonedOrder, ZoneMap, zone_for_order
 
 MAX_LINES = 100
 
@@ -45,52 +46,12 @@ class OrderCommands(StockCommands):
         """Place an order and reserve every line in one save: all lines or nothing."""
 
         def body():  # type: ignore[no-untyped-def]
-            order_number = v.text(number, "number", max_length=64) if number is not None else new_order_number()
-            # A generated number is new; a given one may clash (a clash on save also ends here on retry).
-            if number is not None and self.get_or_none(Order.create_id(order_number)) is not None:
-                raise AlreadyExists(f"order {order_number} already exists", field="number", number=order_number)
-            if self.get_or_none(Customer.create_id(customer)) is None:
-                raise NotFound(f"customer {customer} not found", field="customer", customer=customer)
-            place = clean_address(address, "address")
-            zone_map = self.get_or_none(ZoneMap.create_id())
-            zone, unzoned = zone_for_order(zone_map, order_number, place["lat"], place["lon"])
-            start, end = v.window(window_start, window_end, "window")
-            rule = v.one_of(warehouse_rule, WAREHOUSE_RULES, "warehouseRule")
-            if rule != "named" and warehouse is not None:
-                raise InvalidInput("name a warehouse only with the 'named' rule", field="warehouse")
-            wanted, products = self._wanted_lines(lines)
-            network = self.get_or_none(WarehouseNetwork.create_id())
-            items: dict[tuple[str, str], StockItem | None] = {}
-
-            def available(code: str, sku: str) -> int:
-                if (code, sku) not in items:
-                    items[(code, sku)] = self.get_or_none(StockItem.create_id(code, sku))
-                item = items[(code, sku)]
-                return item.available if item is not None else 0
-
-            allocation = allocate(
-                wanted, rule, network.sites if network else {}, place["lat"], place["lon"],  # type: ignore[arg-type]
-                available, named=warehouse,
-            )
-            order_lines = []
-            for code, sku, quantity in allocation:
-                product = products[sku]
-                items[(code, sku)].reserve(order_number, quantity)  # type: ignore[union-attr]
-                order_lines.append({
-                    "sku": sku, "quantity": quantity, "warehouse": code,
-                    "unit_price": product.price, "weight_kg": product.weight_kg * quantity,
-                    "volume_l": product.volume_l * quantity,
-                })
-            order = Order(
-                number=order_number, customer_id=customer, lines=tuple(order_lines), address=place,
-                window_start=start, window_end=end,
-                weight_kg=sum((line["weight_kg"] for line in order_lines), Decimal(0)),
-                volume_l=sum((line["volume_l"] for line in order_lines), Decimal(0)),
-                warehouse_rule=rule, delivery_code_required=require_delivery_code, zone=zone,
-            )
-            touched = [items[(code, sku)] for code, sku, _ in allocation]
-            result: dict[str, Any] = {"number": order_number, "id": str(order.id), "zone": zone}
-            return [order, *touched, unzoned], result
+            placements = OrderPlacements(self)
+            order = placements.place(OrderRequest(
+                customer, lines, address, window_start, window_end, number=number,
+                warehouse_rule=warehouse_rule, warehouse=warehouse, require_delivery_code=require_delivery_code,
+            ))
+            return placements.aggregates(), {"number": order.number, "id": str(order.id), "zone": order.zone}
 
         return self.run_command("placeOrder", body, idempotency_key)
 
@@ -212,3 +173,88 @@ class OrderCommands(StockCommands):
             products[sku] = product
             merged[sku] = merged.get(sku, 0) + quantity
         return list(merged.items()), products
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """One order of a batch, as `place_order` takes it, and when it was placed (default: now)."""
+
+    customer: str
+    lines: Sequence[tuple[str, int]]
+    address: dict[str, Any]
+    window_start: datetime
+    window_end: datetime
+    placed_at: datetime | None = None
+    number: str | None = None
+    warehouse_rule: str = "nearest"
+    warehouse: str | None = None
+    require_delivery_code: bool = False
+
+
+class OrderPlacements:
+    """Orders being placed in one save and every stock item they reserve, shared between them.
+
+    `place_order` places one; `place_orders` a batch, whose orders see each other's reservations.
+    """
+
+    def __init__(self, app: "OrderCommands") -> None:
+        self.app = app
+        self.orders: list[Order] = []
+        self.unzoned: list[UnzonedOrder] = []
+        self.numbers: list[str] = []
+        self.items: dict[tuple[str, str], StockItem | None] = {}
+        self.zone_map = app.get_or_none(ZoneMap.create_id())
+        network = app.get_or_none(WarehouseNetwork.create_id())
+        self.sites = network.sites if network else {}
+
+    def place(self, request: OrderRequest) -> Order:
+        app = self.app
+        if request.number is not None:
+            number = v.text(request.number, "number", max_length=64)
+            if number in self.numbers or app.get_or_none(Order.create_id(number)) is not None:
+                raise AlreadyExists(f"order {number} already exists", field="number", number=number)
+        else:
+            number = new_order_number()
+        if app.get_or_none(Customer.create_id(request.customer)) is None:
+            raise NotFound(f"customer {request.customer} not found", field="customer", customer=request.customer)
+        place = clean_address(request.address, "address")
+        zone, unzoned = zone_for_order(self.zone_map, number, place["lat"], place["lon"])
+        start, end = v.window(request.window_start, request.window_end, "window")
+        rule = v.one_of(request.warehouse_rule, WAREHOUSE_RULES, "warehouseRule")
+        if rule != "named" and request.warehouse is not None:
+            raise InvalidInput("name a warehouse only with the 'named' rule", field="warehouse")
+        wanted, products = app._wanted_lines(request.lines)
+        allocation = allocate(
+            wanted, rule, self.sites, place["lat"], place["lon"],  # type: ignore[arg-type]
+            self.available, named=request.warehouse,
+        )
+        lines = []
+        for code, sku, quantity in allocation:
+            product: Product = products[sku]
+            self.items[(code, sku)].reserve(number, quantity)  # type: ignore[union-attr]
+            lines.append({
+                "sku": sku, "quantity": quantity, "warehouse": code, "unit_price": product.price,
+                "weight_kg": product.weight_kg * quantity, "volume_l": product.volume_l * quantity,
+            })
+        self.orders.append(Order(
+            number=number, customer_id=request.customer, lines=tuple(lines), address=place,
+            window_start=start, window_end=end,
+            weight_kg=sum((line["weight_kg"] for line in lines), Decimal(0)),
+            volume_l=sum((line["volume_l"] for line in lines), Decimal(0)),
+            warehouse_rule=rule, delivery_code_required=request.require_delivery_code, zone=zone,
+        ))
+        if unzoned is not None:
+            self.unzoned.append(unzoned)
+        self.numbers.append(number)
+        return self.orders[-1]
+
+    def available(self, code: str, sku: str) -> int:
+        if (code, sku) not in self.items:
+            self.items[(code, sku)] = self.app.get_or_none(StockItem.create_id(code, sku))
+        item = self.items[(code, sku)]
+        return item.available if item is not None else 0
+
+    def aggregates(self) -> list[Any]:
+        """Orders first, in placing order; then each stock item once, holding all its new reservations."""
+        touched = [item for item in self.items.values() if item is not None and item.pending_events]
+        return [*self.orders, *touched, *self.unzoned]

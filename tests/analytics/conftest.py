@@ -11,7 +11,7 @@ import pytest
 
 from domain.app import Peisong
 from domain.clock import ManualClock
-from domain.commands.bulk_orders import OrderRequest
+from domain.commands.orders import OrderRequest
 from domain.settings import Settings
 from projections.database import ReadDatabase
 from projections.runner import ProjectionRunner

@@ -8,7 +8,7 @@ import pytest
 
 from domain.app import Peisong
 from domain.clock import ManualClock
-from domain.commands.bulk_orders import OrderRequest
+from domain.commands.orders import OrderRequest
 from domain.errors import AlreadyExists, InvalidInput, OutOfStock
 from domain.orders import Order
 from domain.stock import StockItem
