@@ -16,6 +16,9 @@ from domain.clock import ManualClock
 from domain.settings import Settings
 from sim.demo import demo_now, load_demo
 
+# The blocks build on each other (hire a courier, then plan their shift): one worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("readme")
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
 
