@@ -32,6 +32,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 
 GENESIS = bytes(32)
+EVENT_SCHEMA_LOCK_KEY = 0x5E150_0002  # beside projections.database.SCHEMA_LOCK_KEY
 CHAIN_SUFFIX = "_chain"
 REMOVED = "a chain link has no event: an event was removed"
 PAGE = 5_000
@@ -162,7 +163,14 @@ def chained_postgres_recorder() -> type:
             ).format(schema=schema, chain=chain)
 
         def create_table(self) -> None:
-            super().create_table()
+            """Processes starting together take turns: PostgreSQL's catalogue refuses concurrent
+            CREATE OR REPLACE of the same function ("tuple concurrently updated")."""
+            with self.datastore.get_connection() as lock:
+                lock.execute("SELECT pg_advisory_lock(%s)", [EVENT_SCHEMA_LOCK_KEY])
+                try:
+                    super().create_table()
+                finally:
+                    lock.execute("SELECT pg_advisory_unlock(%s)", [EVENT_SCHEMA_LOCK_KEY])
             self._anchor()
 
         @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

@@ -30,8 +30,10 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or ""),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        # The pool opens its base size eagerly: keep it small so many processes (workers, racers, CI's
+        # parallel tests) stay far below PostgreSQL's max_connections; bursts borrow from the overflow.
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "8",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_SCHEMA": "public",
         "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,

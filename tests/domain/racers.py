@@ -55,5 +55,6 @@ def race_for_last_units(settings: Settings, tries: int, barrier: Any, results: A
         outcomes.append(("saves", str(len(saves))))
         app.close()
     except BaseException as error:  # reported to the parent, which fails the test with it
+        barrier.abort()  # the parent stops waiting for a racer that will never arrive
         outcomes.append(("error", repr(error)))
     results.put(outcomes)

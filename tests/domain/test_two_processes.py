@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import threading
+from typing import Any
 
 from domain.app import Peisong
 from domain.settings import Settings
@@ -26,8 +28,9 @@ def test_processes_racing_for_the_last_units_never_oversell(app: Peisong, settin
     try:
         barrier.wait(timeout=120)  # every racer has its application open and its cache warm
         outcomes = [o for _ in racers for o in results.get(timeout=120)]
-    except (queue.Empty, multiprocessing.BrokenBarrierError):
-        raise AssertionError(f"a racer died: exit codes {[r.exitcode for r in racers]}") from None
+    except (queue.Empty, threading.BrokenBarrierError):
+        reports = _drain(results)
+        raise AssertionError(f"a racer died: exit codes {[r.exitcode for r in racers]}, reports {reports}") from None
     finally:
         for racer in racers:
             racer.join(timeout=30)
@@ -50,3 +53,13 @@ def test_processes_racing_for_the_last_units_never_oversell(app: Peisong, settin
     assert sorted(item.reservations) == sorted(placed)
     for number in placed:
         assert app.existing_order(number).allocations == [(WAREHOUSE, SKU, 1)]
+
+
+def _drain(results: Any) -> list[Any]:
+    """What the racers reported before one of them failed (an error report names the exception)."""
+    reports = []
+    try:
+        while True:
+            reports.append(results.get(timeout=5))
+    except queue.Empty:
+        return reports
