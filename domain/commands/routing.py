@@ -3,6 +3,7 @@ dispatch's assignments, stops on the road, re-planning, and the traffic reports 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -64,8 +65,13 @@ class CourierCannotBePlanned(PreconditionFailed):
     pass
 
 
-def new_plan_id() -> str:
-    return "RP-" + secrets.token_hex(5).upper()
+def new_plan_id(idempotency_key: str | None = None, *parts: str) -> str:
+    """A fresh plan id: drawn at random, or, for a command sent with an idempotency key, derived from the key
+    (and what else tells its plans apart), so a day replayed command for command names its plans the same."""
+    if idempotency_key is None:
+        return "RP-" + secrets.token_hex(5).upper()
+    digest = hashlib.sha256("\x1f".join((idempotency_key, *parts)).encode()).hexdigest()
+    return "RP-" + digest[:10].upper()
 
 
 class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
@@ -119,7 +125,8 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                 raise InvalidInput(f"the plan has no {missing} ready for dispatch", field=missing)
             budget = self._budget(time_limit_s, max_iterations, automatic, len(chosen))
             plan = RoutePlan(
-                plan=new_plan_id(), warehouse=site.code, zones=tuple(dict.fromkeys(scope)), window_start=start,
+                plan=new_plan_id(idempotency_key, "requestRoutePlan"), warehouse=site.code,
+                zones=tuple(dict.fromkeys(scope)), window_start=start,
                 window_end=end, orders=tuple(chosen), couriers=tuple(crew), replaces=None,
                 reason=v.text(reason, "reason", required=False, max_length=v.MAX_LONG_TEXT),
                 automatic=bool(automatic), auto_dispatch=bool(auto_dispatch), seed=self._seed(seed), **budget,
@@ -154,7 +161,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                 if time_limit_s is not None or max_iterations is not None else _budget_of(old)
             saved, new = self._replan(
                 old, board, v.text(reason, "reason", max_length=v.MAX_LONG_TEXT), add_orders, add_couriers,
-                seed, budget,
+                seed, budget, new_plan_id(idempotency_key, "replanRoutes"),
             )
             return [*saved, new, board], {"plan": new.plan, "replaces": old.plan, "orders": len(new.orders)}
 
@@ -177,7 +184,8 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                     old = self.get_or_none(RoutePlan.create_id(on_road))
                     if old is None or old.status != DISPATCHED or not _crosses(old, area):
                         continue
-                    discarded, new = self._replan(old, board, reason, (), (), None, _budget_of(old))
+                    discarded, new = self._replan(old, board, reason, (), (), None, _budget_of(old),
+                                                  new_plan_id(idempotency_key, "replanRoutesCrossing", old.plan))
                     saved += [*discarded, new]
                     replans.append(new.plan)
                 saved.append(board)
@@ -516,7 +524,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
 
     def _replan(
         self, old: RoutePlan, board: DispatchBoard, reason: str, add_orders: Sequence[str],
-        add_couriers: Sequence[str], seed: int | None, budget: dict[str, Any],
+        add_couriers: Sequence[str], seed: int | None, budget: dict[str, Any], plan_id: str,
     ) -> tuple[list[RoutePlan], RoutePlan]:
         if old.status != DISPATCHED:
             raise InvalidTransition(
@@ -543,7 +551,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
         )
         extra, _ = self._pick(add_couriers, "addCouriers", False, self._check_can_be_planned)
         new = RoutePlan(
-            plan=new_plan_id(), warehouse=old.warehouse, zones=tuple(old.zones), window_start=old.window_start,
+            plan=plan_id, warehouse=old.warehouse, zones=tuple(old.zones), window_start=old.window_start,
             window_end=old.window_end, orders=tuple(dict.fromkeys(remaining + added)),
             couriers=tuple(dict.fromkeys(old.route_couriers() + extra)), replaces=old.plan, reason=reason,
             automatic=old.automatic, auto_dispatch=old.auto_dispatch, seed=self._seed(seed), **budget,
