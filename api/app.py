@@ -54,13 +54,16 @@ def create_app(
     application: Peisong | None = None,
     clock: Clock | None = None,
     run_worker: bool = True,
+    run_planning: bool = True,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> Starlette:
     """Open the application and the read database; the lifespan runs the worker.
 
     With `run_worker=False` the projections and policies are left to separate
     `peisong worker` processes (PostgreSQL); reads still wait for them through the
-    shared position table. An application passed in stays open: its owner closes it.
+    shared position table. With `run_planning=False` the worker leaves out the wave
+    scheduler and the planning worker (a live simulated day plans for itself).
+    An application passed in stays open: its owner closes it.
     """
     owns_application = application is None
     if application is None:
@@ -78,7 +81,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if run_worker:
-            await run_in_threadpool(workers.start)
+            await run_in_threadpool(workers.start, run_planning)
         try:
             yield
         finally:

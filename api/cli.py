@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
@@ -72,14 +73,16 @@ def worker(database_url: str | None) -> None:
     application.close()
 
 
-@main.command(help="Load the demo shop into a fresh SQLite store, print a token per role, and serve it.")
+@main.command(help="Load the demo shop into a fresh SQLite store, print a token per role, and serve it with a "
+                   "live simulated day running on it in real time (new orders, waves, couriers riding).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--database-url", default=DEMO_DATABASE_URL, show_default=True,
               help="Where the demo lives; the default demo file is recreated on every run.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load the data and print the tokens, then exit.")
-def demo(host: str, port: int, database_url: str, seed: int, no_serve: bool) -> None:
+@click.option("--no-live", is_flag=True, help="Serve the demo as loaded, without a live simulated day.")
+def demo(host: str, port: int, database_url: str, seed: int, no_serve: bool, no_live: bool) -> None:
     from domain.app import Peisong
     from domain.clock import ManualClock
     from sim.demo import load_demo, demo_now
@@ -107,8 +110,26 @@ def demo(host: str, port: int, database_url: str, seed: int, no_serve: bool) -> 
     for role, token in demo_tokens(settings).items():
         click.echo(f"  {role:<11} {token}")
     click.echo(f"\nGraphQL: http://{host}:{port}/graphql")
-    if not no_serve:
+    if no_serve:
+        return
+    if no_live:
         _serve(settings, host, port)
+        return
+    from api.cli_live import serve_live
+
+    serve_live(settings, host, port, lambda application: _live_demo_day(application, seed, click.echo))
+
+
+def _live_demo_day(application: Any, seed: int, echo: Callable[[str], None]) -> Any:
+    """Today's simulated day on the demo shop (`sim.demo_city`), told to the console now and then."""
+    from sim.demo_city import LIVE_FLEET
+    from sim.live import LiveReport, demo_live_day
+
+    crew = sum(count for _, count in LIVE_FLEET)
+    echo(f"live day: {crew} couriers (LIVE-001..LIVE-{crew:03d}) join the demo's, their shifts begin in about "
+         "5 minutes and the demo's customers order again; a line every few minutes follows it "
+         "(--no-live serves the demo without it)")
+    return demo_live_day(application, seed, progress=LiveReport(echo))
 
 
 def demo_tokens(settings: Settings) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -156,25 +156,18 @@ def _whatif(spec: Any, planning: Any, dispatcher: str, workdir: Path, changes: l
 
 
 def _live(spec: Any, planning: Any, host: str, port: int, database_url: str) -> None:
-    import uvicorn
-
-    from api.app import create_app
-    from domain.app import Peisong
+    from api.cli_live import serve_live
     from domain.settings import Settings
-    from sim.city import TIMEZONE
-    from sim.live import LiveDay
+    from sim.live import LiveDay, LiveReport, local_day
 
     settings = Settings.from_env(database_url=database_url)
-    application = Peisong(settings)
-    if application.head_position() != 0:
-        raise click.UsageError(f"{database_url} already holds a shop; a live city needs a store of its own")
-    spec = spec.with_changes(day=datetime.now(TIMEZONE).date())
-    live = LiveDay(application, spec, planning).start()
-    click.echo(f"a live {spec.size} city in {database_url}: first shifts in 5 minutes; "
-               f"GraphQL on http://{host}:{port}/graphql (tokens: peisong token --role ROLE)")
-    try:
-        uvicorn.run(create_app(settings, application=application), host=host, port=port, log_level="info",
-                    timeout_graceful_shutdown=5)
-    finally:
-        live.stop()
-        application.close()
+
+    def make_day(application: Any) -> LiveDay:
+        if application.head_position() != 0:
+            raise click.UsageError(f"{database_url} already holds a shop; a live city needs a store of its own")
+        day = spec.with_changes(day=local_day(application.clock.now()))
+        click.echo(f"a live {day.size} city in {database_url}: first shifts in 5 minutes; "
+                   f"GraphQL on http://{host}:{port}/graphql (tokens: peisong token --role ROLE)")
+        return LiveDay(application, day, planning, progress=LiveReport(click.echo))
+
+    serve_live(settings, host, port, make_day)

@@ -45,9 +45,11 @@ class Workers:
             reorder_review=ReorderReview(application, db, settings.reorder_review_seconds),
         )
 
-    def start(self) -> None:
+    def start(self, planning: bool = True) -> None:
+        """Start them all; with `planning=False` the wave scheduler and the planning worker stay off (a live
+        simulated day plans the waves and solves the plans itself, and two planners would race for them)."""
         for worker in (self.runner, self.webhooks, self.stale_positions, self.outbox, self.care,
-                       self.planning, self.waves, self.reorder_review):
+                       *((self.planning, self.waves) if planning else ()), self.reorder_review):
             worker.start()
 
     def stop(self) -> None:

@@ -139,6 +139,11 @@ class Order(PeisongAggregate):
             field="order", order=self.number, current=self.status, courier=courier_id,
         )
 
+    def unassign(self, plan: str, reason: str) -> None:
+        """A re-plan of `plan` left the order out before the courier took it: it goes back to the next wave."""
+        if self.status == PACKED and self.assigned_plan == plan:
+            self._unassigned(plan=plan, reason=reason)
+
     def send_out_for_delivery(self) -> None:
         self.check_can_move_to(OUT_FOR_DELIVERY)
         self._out_for_delivery(attempt=self.attempts + 1)
@@ -194,6 +199,11 @@ class Order(PeisongAggregate):
     def _assigned(self, courier_id: str, plan: str) -> None:
         self.assigned_courier = courier_id
         self.assigned_plan = plan
+
+    @event("OrderUnassigned")
+    def _unassigned(self, plan: str, reason: str) -> None:
+        self.assigned_courier = None
+        self.assigned_plan = None
 
     @event("OrderOutForDelivery")
     def _out_for_delivery(self, attempt: int) -> None:

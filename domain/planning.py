@@ -149,7 +149,11 @@ def _clock_seconds(value: str) -> int:
 
 
 def opening_window(site: DepotSite) -> tuple[int, int]:
+    """A warehouse's hours today; closing at or before opening runs past midnight, and opening and closing at the
+    same time is round the clock (it never closes on a route)."""
     opens, closes = _clock_seconds(site.opens), _clock_seconds(site.closes)
+    if opens == closes:
+        return 0, NO_LIMIT
     return opens, closes if closes > opens else closes + 24 * 3600
 
 
@@ -199,7 +203,8 @@ def build_request(
 
 
 def _stop(order: OrderToDeliver, origin: datetime, now: datetime, rules: PlanningRules, away: bool) -> Stop:
-    start, end = _seconds(origin, order.window_start), _seconds(origin, order.window_end)
+    # A window opened before the day's midnight is open from midnight (the solver's time starts there).
+    start, end = max(_seconds(origin, order.window_start), 0), _seconds(origin, order.window_end)
     if end <= _seconds(origin, now):
         start, end = 0, NO_LIMIT  # already late: as soon as possible rather than not at all
     skills = set(order.skills)
@@ -224,7 +229,8 @@ def _vehicle(courier: CourierAtWork, warehouse: str, origin: datetime, away: boo
     begin = max(courier.shift_start, courier.available_from)
     return Vehicle(
         id=courier.plate, vehicle_type=kind.name, capacity_kg=float(kind.capacity_kg),
-        capacity_l=float(kind.capacity_l), shift=(_seconds(origin, begin), _seconds(origin, courier.shift_end)),
+        # A shift under way since before the day's midnight is, to today's plan, under way from midnight.
+        capacity_l=float(kind.capacity_l), shift=(max(_seconds(origin, begin), 0), _seconds(origin, courier.shift_end)),
         start=start, end=warehouse, courier_id=courier.courier,
         fixed_cost=0.0 if courier.on_the_road_today else float(kind.fixed_daily_cost),
         cost_per_km=float(kind.cost_per_km), cost_per_hour=float(kind.cost_per_hour), skills=frozenset(skills),

@@ -47,6 +47,9 @@ class Settings:
     idle_radius_metres: float = 50.0
     idle_alert_seconds: int = 600
     stop_radius_metres: float = 150.0
+    # A route may bring its courier back this long after their shift ends: the evening's last round is ridden
+    # rather than left at the counter for want of a few minutes.
+    route_overtime_minutes: float = 30.0
     # Change feeds and webhooks (api/feeds/, api/webhooks/, domain/webhooks.py).
     feed_heartbeat_seconds: float = 15.0  # an idle SSE stream sends a comment this often, so proxies keep it open
     webhook_pause_after_failures: int = 5  # consecutive failed attempts (any event) before a webhook is paused
@@ -119,6 +122,7 @@ class Settings:
             wave_minutes=int(env.get("PEISONG_WAVE_MINUTES", str(cls.wave_minutes))),
             wave_auto_dispatch=env.get("PEISONG_WAVE_AUTO_DISPATCH", "1").lower() not in ("0", "false", "no"),
             planning_processes=int(env.get("PEISONG_PLANNING_PROCESSES", "0")),
+            route_overtime_minutes=float(env.get("PEISONG_ROUTE_OVERTIME_MINUTES", str(cls.route_overtime_minutes))),
         )
         settings = replace(base, **overrides)  # type: ignore[arg-type]
         data_dir = Path(env.get("PEISONG_DATA_DIR") or settings.default_data_dir())

@@ -196,6 +196,7 @@ STATUS_EVENTS: dict[type, str] = {
 HELD_EVENT: type = DispatchBoard.OrdersHeldForPlan  # type: ignore[attr-defined]
 RELEASED_EVENT: type = DispatchBoard.OrdersReleasedFromPlan  # type: ignore[attr-defined]
 ASSIGNED_EVENT: type = Order.OrderAssigned  # type: ignore[attr-defined]
+UNASSIGNED_EVENT: type = Order.OrderUnassigned  # type: ignore[attr-defined]
 PLAN_EVENTS = frozenset({REQUESTED_EVENT, STARTED_EVENT, PROGRESS_EVENT, PLANNED_EVENT, *STOP_EVENTS, *STATUS_EVENTS})
 
 
@@ -206,7 +207,7 @@ class RoutesProjector(Projector):
 
     @property
     def follows(self) -> frozenset[type]:
-        return frozenset({*PLAN_EVENTS, HELD_EVENT, RELEASED_EVENT, ASSIGNED_EVENT})
+        return frozenset({*PLAN_EVENTS, HELD_EVENT, RELEASED_EVENT, ASSIGNED_EVENT, UNASSIGNED_EVENT})
 
     def apply(self, conn: Connection, changes: Sequence[Change]) -> None:
         plans = RowBatch(route_plans, "id")
@@ -215,7 +216,8 @@ class RoutesProjector(Projector):
         stops = RowBatch(planned_stops, "stop_id")
         routes = RowBatch(planned_routes, "route_id")
         assignments = RowBatch(order_plans, "order_id")
-        assignments.load(conn, (str(c.event.originator_id) for c in changes if type(c.event) is ASSIGNED_EVENT))
+        assignments.load(conn, (str(c.event.originator_id) for c in changes
+                                if type(c.event) in (ASSIGNED_EVENT, UNASSIGNED_EVENT)))
         requests: dict[str, dict[str, Any]] = {}
         progress: list[dict[str, Any]] = []
         left_out: list[dict[str, Any]] = []
@@ -228,6 +230,11 @@ class RoutesProjector(Projector):
                 row = assignments.change(str(event.originator_id))
                 if row is not None:
                     row.update(plan=event.plan, state=ASSIGNED, courier=event.courier_id, updated_at=event.timestamp)
+                continue
+            if kind is UNASSIGNED_EVENT:
+                row = assignments.change(str(event.originator_id))
+                if row is not None:
+                    row.update(state=RELEASED, courier=None, updated_at=event.timestamp)
                 continue
             key = str(event.originator_id)
             if kind is REQUESTED_EVENT:

@@ -69,6 +69,7 @@ tracking_traffic = Table(
 
 PLACED_EVENT: type = Order.OrderPlaced  # type: ignore[attr-defined]
 ASSIGNED: type = Order.OrderAssigned  # type: ignore[attr-defined]
+UNASSIGNED: type = Order.OrderUnassigned  # type: ignore[attr-defined]
 STARTED: type = RoutePlan.PlanningStarted  # type: ignore[attr-defined]
 PLANNED: type = RoutePlan.RoutePlanned  # type: ignore[attr-defined]
 REACHED: type = RoutePlan.StopReached  # type: ignore[attr-defined]
@@ -98,15 +99,16 @@ class TrackingProjector(Projector):
 
     @property
     def follows(self) -> frozenset[type]:
-        return frozenset({PLACED_EVENT, ASSIGNED, STARTED, PLANNED, REACHED, COMPLETED, *PLAN_STATUS, DELAYED,
-                          NOTICE, TRAFFIC})
+        return frozenset({PLACED_EVENT, ASSIGNED, UNASSIGNED, STARTED, PLANNED, REACHED, COMPLETED, *PLAN_STATUS,
+                          DELAYED, NOTICE, TRAFFIC})
 
     def apply(self, conn: Connection, changes: Sequence[Change]) -> None:
         plans = RowBatch(tracking_plans, "id")
         tracked = RowBatch(tracking_orders, "id")
         traffic = RowBatch(tracking_traffic, "zone")
         plans.load(conn, (str(c.event.originator_id) for c in changes if type(c.event) in PLAN_EVENTS))
-        tracked.load(conn, (_order_id(c.event) for c in changes if type(c.event) in (ASSIGNED, DELAYED, NOTICE)))
+        tracked.load(conn, (_order_id(c.event) for c in changes
+                            if type(c.event) in (ASSIGNED, UNASSIGNED, DELAYED, NOTICE)))
         traffic.load(conn, (c.event.zone for c in changes if type(c.event) is TRAFFIC))
         for position, event in changes:
             kind = type(event)
@@ -118,12 +120,14 @@ class TrackingProjector(Projector):
                     traffic.add({"zone": event.zone, "factor": float(event.factor)})
                 else:
                     traffic.change(event.zone)["factor"] = float(event.factor)  # type: ignore[index]
-            elif kind in (ASSIGNED, DELAYED, NOTICE):
+            elif kind in (ASSIGNED, UNASSIGNED, DELAYED, NOTICE):
                 row = tracked.change(_order_id(event))
                 if row is None:
                     raise LookupError(f"{kind.__name__} at position {position} names an order never placed")
                 if kind is ASSIGNED:
                     row.update(plan=event.plan, courier=event.courier_id)
+                elif kind is UNASSIGNED:
+                    row.update(plan=None, courier=None)
                 elif kind is DELAYED:
                     row.update(delay_eta=event.eta, delay_reason=event.reason)
                 else:
@@ -170,7 +174,7 @@ class TrackingProjector(Projector):
 
 
 def _order_id(event: Any) -> str:
-    if type(event) is ASSIGNED:
+    if type(event) in (ASSIGNED, UNASSIGNED):
         return str(event.originator_id)
     return str(Order.create_id(event.order))
 

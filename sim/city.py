@@ -5,7 +5,8 @@ vehicles, orders a day, zones per warehouse, shift pattern, day and seed) and se
 application's own commands, the evening before the day, so the day's log starts from a shop that
 exists like any other. Everything random is drawn from the seed; the fleet, the zones and the
 shift pattern are the levers a what-if pulls, so the customers and their addresses depend on
-neither.
+neither. A city can also be planned over a shop that exists already (`sim.demo_city` adopts the
+demo's) and only its crew and the day's stock recorded (`hire_couriers`, `stock_warehouses`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,6 +25,7 @@ from shapely.geometry import MultiPoint, Polygon, box, mapping
 
 from domain.app import Peisong
 from domain.clock import ManualClock
+from domain.couriers import Courier
 from sim.catalogue import CatalogueItem, generate_catalogue
 from sim.demo import WAREHOUSES as DEMO_WAREHOUSES
 from solver.geo import haversine_m
@@ -67,11 +69,12 @@ class CitySize:
 
 SIZES: dict[str, CitySize] = {
     "small": CitySize(2, (("e-bike", 10), ("tricycle", 2), ("van", 2)), 400, 300, 2),
-    "medium": CitySize(4, (("e-bike", 56), ("tricycle", 8), ("van", 8)), 2_400, 1_200, 3),
+    "medium": CitySize(4, (("e-bike", 96), ("tricycle", 12), ("van", 12)), 2_400, 1_200, 3),
     "large": CitySize(4, (("e-bike", 220), ("tricycle", 40), ("van", 30), ("refrigerated van", 10)),
                       20_000, 6_000, 4),
 }
-DEFAULT_SHIFTS = (("08:00", "17:00"), ("14:00", "23:00"))  # the late shift sees the last promises kept
+# Staggered so the lunch and evening peaks find most of the fleet on duty and the last promises are kept.
+DEFAULT_SHIFTS = (("08:00", "17:00"), ("10:30", "19:30"), ("13:00", "22:00"), ("14:00", "23:00"))
 DEFAULT_DAY = date(2026, 3, 12)  # a Thursday
 
 
@@ -240,7 +243,7 @@ def plan_city(spec: CitySpec, offset: timedelta = timedelta(0)) -> City:
             zones[zone] = ZoneArea(zone, code, _largest(shape))
             taken = shape if taken is None else taken.union(shape)
     city = City(spec, sites, zones, _residents(spec, sites, cells), generate_catalogue(300, spec.seed), offset=offset)
-    city.couriers = _posts(spec, city)
+    city.couriers = plan_posts(spec, city)
     return city
 
 
@@ -310,39 +313,74 @@ def _residents(spec: CitySpec, sites: Mapping[str, Site], cells: Mapping[str, Po
             east = rng.gauss(0, CUSTOMER_SPREAD_M)
             lat = round(site.lat + north / METRES_PER_DEGREE, 6)
             lon = round(site.lon + east / (METRES_PER_DEGREE * math.cos(math.radians(site.lat))), 6)
-            if prepared[code].contains(shapely.Point(lon, lat)) and _nearest(sites, lat, lon) == code:
+            if prepared[code].contains(shapely.Point(lon, lat)) and nearest_site(sites, lat, lon) == code:
                 break
         residents.append(Resident(f"C-{n + 1:05d}", lat, lon, code))
     return residents
 
 
-def _nearest(sites: Mapping[str, Site], lat: float, lon: float) -> str:
+def nearest_site(sites: Mapping[str, Site], lat: float, lon: float) -> str:
     codes = list(sites)
     metres = haversine_m(lat, lon, np.array([sites[c].lat for c in codes]), np.array([sites[c].lon for c in codes]))
     return codes[int(np.argmin(metres))]
 
 
-def _posts(spec: CitySpec, city: City) -> dict[str, CourierPost]:
+def plan_posts(spec: CitySpec, city: City, prefix: str = "CR", plates: str = "沪B",
+               shares: Mapping[str, float] | None = None) -> dict[str, CourierPost]:
     """Couriers dealt to warehouses and their zones in turn, vehicle type by vehicle type, each given the
-    next shift of the pattern, so every zone has early and late couriers on every kind of vehicle."""
+    next shift of the pattern, so every zone has early and late couriers on every kind of vehicle.
+
+    `prefix` and `plates` start their references and number plates (a crew joining a shop that has
+    couriers of its own must not take theirs). With `shares` (each warehouse's part of the demand)
+    every vehicle type is dealt in proportion to them, after one per shift to every warehouse while
+    the type has enough for that (so no warehouse goes without a kind of vehicle on a shift).
+    """
     zones_of = {code: [z.code for z in city.zones.values() if z.warehouse == code] for code in city.sites}
-    codes = list(city.sites)
+    dealt = dict.fromkeys(city.sites, 0)
     posts: dict[str, CourierPost] = {}
-    turn = 0
-    for vehicle_type, count in spec.fleet:
-        for _ in range(count):
-            warehouse = codes[turn % len(codes)]
-            local = turn // len(codes)
-            zones = zones_of[warehouse]
-            start, end = spec.shifts[(local // len(zones)) % len(spec.shifts)]
-            reference = f"CR-{len(posts) + 1:03d}"
-            posts[reference] = CourierPost(
-                reference=reference, vehicle_type=vehicle_type, plate=f"沪B-{len(posts) + 1:05d}",
-                zone=zones[local % len(zones)], warehouse=warehouse,
-                shift_start=city.at(start), shift_end=city.at(end),
-            )
-            turn += 1
+    for vehicle_type, warehouse in _dealing(spec, list(city.sites), shares):
+        local = dealt[warehouse]
+        dealt[warehouse] += 1
+        zones = zones_of[warehouse]
+        start, end = spec.shifts[(local // len(zones)) % len(spec.shifts)]
+        reference = f"{prefix}-{len(posts) + 1:03d}"
+        posts[reference] = CourierPost(
+            reference=reference, vehicle_type=vehicle_type, plate=f"{plates}-{len(posts) + 1:05d}",
+            zone=zones[local % len(zones)], warehouse=warehouse,
+            shift_start=city.at(start), shift_end=city.at(end),
+        )
     return posts
+
+
+def _dealing(spec: CitySpec, codes: list[str], shares: Mapping[str, float] | None) -> Iterator[tuple[str, str]]:
+    """(vehicle type, warehouse) for each courier of the fleet, in the fleet's order."""
+    if shares is None:  # round the warehouses, the turn running on from one vehicle type to the next
+        turn = 0
+        for vehicle_type, count in spec.fleet:
+            for _ in range(count):
+                yield vehicle_type, codes[turn % len(codes)]
+                turn += 1
+        return
+    for vehicle_type, count in spec.fleet:
+        quota = _quota(count, codes, shares, len(spec.shifts))
+        for round_ in range(max(quota.values(), default=0)):
+            for code in codes:
+                if quota[code] > round_:
+                    yield vehicle_type, code
+
+
+def _quota(count: int, codes: list[str], shares: Mapping[str, float], shifts: int) -> dict[str, int]:
+    """`count` vehicles over the warehouses: a floor for each (one per shift, or one, as far as they go), the rest
+    by their shares, largest remainders first."""
+    floor = shifts if count >= shifts * len(codes) else 1 if count >= len(codes) else 0
+    rest = count - floor * len(codes)
+    total = sum(max(shares.get(c, 0.0), 0.0) for c in codes) or 1.0
+    exact = {c: rest * max(shares.get(c, 0.0), 0.0) / total for c in codes}
+    quota = {c: floor + int(exact[c]) for c in codes}
+    by_remainder = sorted(codes, key=lambda c: (-(exact[c] - int(exact[c])), codes.index(c)))
+    for code in by_remainder[: count - sum(quota.values())]:
+        quota[code] += 1
+    return quota
 
 
 # -- recording it ------------------------------------------------------------------------------
@@ -356,7 +394,7 @@ def build_city(app: Peisong, clock: ManualClock | None, spec: CitySpec, offset: 
     if clock is not None:
         clock.set(spec.local("18:00", spec.day - timedelta(days=1)))
     for site in city.sites.values():
-        app.register_warehouse(site.code, site.name, site.lat, site.lon, opens="07:00", closes="23:00",
+        app.register_warehouse(site.code, site.name, site.lat, site.lon, opens="07:00", closes="23:30",
                                stock_take_interval_days=30,
                                purchasing_contact=f"purchasing+{site.code.lower()}@shop.example")
     for n, zone in enumerate(city.zones.values()):
@@ -364,7 +402,7 @@ def build_city(app: Peisong, clock: ManualClock | None, spec: CitySpec, offset: 
                         mapping(zone.shape))
     for item in city.catalogue:
         app.add_product(item.sku, item.name, item.weight_kg, item.volume_l, item.price, item.category)
-    _stock(app, city)
+    stock_warehouses(app, city)
     for resident in city.residents:
         rng = rng_for(spec.seed, "resident", resident.reference)
         app.register_customer(
@@ -379,19 +417,34 @@ def build_city(app: Peisong, clock: ManualClock | None, spec: CitySpec, offset: 
         bands = [{"start": a, "end": b, "kmh": rush} for a, b in RUSH_HOURS] if rush else []
         app.define_vehicle_type(name, kg, litres, cruise, top, per_km, per_hour, per_day, skills=skills,
                                 speed_bands=bands)
-    for post in list(city.couriers.values()):
-        city.couriers[post.reference] = _hire(app, post, spec.seed)
+    hire_couriers(app, city)
     return city
 
 
-def _stock(app: Peisong, city: City) -> None:
+@dataclass(frozen=True)
+class Papers:
+    """What a courier's application says, by the number in their reference: a second crew in one shop
+    (a live day's, beside the demo's couriers) gets names, phones and ID documents of its own."""
+
+    name: str = "Courier {number:03d}"
+    phone: str = "+86 137 {number:04d} 0000"
+    id_document: str = "31010119900101{number:04d}"
+
+
+def hire_couriers(app: Peisong, city: City, papers: Papers | None = None) -> None:
+    """The city's couriers hired and rostered for its day; one hired on an earlier day is only given the day's shift."""
+    for post in list(city.couriers.values()):
+        city.couriers[post.reference] = _hire(app, post, city.spec.seed, papers or Papers())
+
+
+def stock_warehouses(app: Peisong, city: City, reference: str = "opening stock") -> None:
     """Enough of everything for the day at every warehouse: a shop that runs out is another simulation."""
     per_warehouse = city.spec.orders / len(city.sites)
     weights = sku_weights(len(city.catalogue))
     for code in city.sites:
         lines = [(code, item.sku, int(math.ceil(per_warehouse * 6 * w)) + 40)
                  for item, w in zip(city.catalogue, weights)]
-        app.receive_stock_batch(lines, reference=f"opening stock {code}")
+        app.receive_stock_batch(lines, reference=f"{reference} {code}")
 
 
 def sku_weights(count: int) -> np.ndarray:
@@ -400,18 +453,20 @@ def sku_weights(count: int) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _hire(app: Peisong, post: CourierPost, seed: int) -> CourierPost:
-    rng = rng_for(seed, "courier", post.reference)
-    number = int(post.reference[3:])
-    app.register_vehicle(post.plate, post.vehicle_type)
-    app.receive_courier_application(post.reference, f"Courier {number:03d}", f"+86 137 {number:04d} 0000",
-                                    f"31010119900101{number:04d}", 2 + rng.randint(0, 8), "C1")
-    app.screen_courier(post.reference, True, "background check clear", checked_by="hr")
-    for course in app.settings.courier_required_courses:
-        app.record_courier_training(post.reference, course, "4", 80 + rng.randint(0, 20))
-    app.certify_courier(post.reference)
-    app.activate_courier(post.reference)
-    app.assign_courier_to_zone(post.zone, post.reference)
+def _hire(app: Peisong, post: CourierPost, seed: int, papers: Papers = Papers()) -> CourierPost:
+    if app.get_or_none(Courier.create_id(post.reference)) is None:
+        rng = rng_for(seed, "courier", post.reference)
+        number = int(post.reference.rsplit("-", 1)[-1])
+        app.register_vehicle(post.plate, post.vehicle_type)
+        app.receive_courier_application(post.reference, papers.name.format(number=number),
+                                        papers.phone.format(number=number), papers.id_document.format(number=number),
+                                        2 + rng.randint(0, 8), "C1")
+        app.screen_courier(post.reference, True, "background check clear", checked_by="hr")
+        for course in app.settings.courier_required_courses:
+            app.record_courier_training(post.reference, course, "4", 80 + rng.randint(0, 20))
+        app.certify_courier(post.reference)
+        app.activate_courier(post.reference)
+        app.assign_courier_to_zone(post.zone, post.reference)
     # A shift is based at the warehouse (where the shop's waves look for couriers on duty); the zone is the courier's.
     shift = app.plan_shift(post.reference, post.shift_start, post.shift_end, post.warehouse, vehicle=post.plate)["shift"]
     return replace(post, shift=shift)

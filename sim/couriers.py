@@ -103,11 +103,12 @@ class CourierAgent:
         self._resume()
 
     def give(self, task: Task) -> None:
-        self.tasks.append(task)
+        self.tasks.append(self._ours(task))
         self.wake()
 
     def replace(self, old_plan: str, task: Task) -> None:
         """A re-plan's route takes the place of the old plan's steps still ahead (or joins the queue)."""
+        task = self._ours(task)
         for current in self.tasks:
             if current.plan == old_plan:
                 current.plan = task.plan
@@ -124,6 +125,17 @@ class CourierAgent:
                 current.plan = new_plan
                 current.steps[:] = [s for s in current.steps if s[0] == STOP and s[1] in self.carrying] + [(BACK, None)]
                 self.wake()
+
+    def _ours(self, task: Task) -> Task:
+        """The route's stops for orders of the simulated day: a plan a dispatcher asked for by hand in a live day
+        on the demo shop may route the demo's own orders too, which nobody in this world placed or will load."""
+        steps: list[tuple[str, Any]] = []
+        for kind, what in task.steps:
+            if kind == LOAD:
+                steps.append((kind, [n for n in what if n in self.sim.orders]))
+            elif kind != STOP or what in self.sim.orders:
+                steps.append((kind, what))
+        return Task(task.plan, steps)
 
     def wake(self) -> None:
         if self.idle and self._life is not None:

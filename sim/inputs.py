@@ -140,6 +140,11 @@ def orders_of_the_day(spec: CitySpec) -> int:
     return int(round(spec.orders * WEEKEND_UPLIFT.get(spec.day.weekday(), 1.0)))
 
 
+def order_number(spec: CitySpec, n: int) -> str:
+    """The day's n-th order (from 1): `SIM-MMDD-nnnnn`, apart from the demo's `DEMO-nnnn` and any other day's."""
+    return f"SIM-{spec.day:%m%d}-{n:05d}"
+
+
 def arrival_shape(weekday: int) -> np.ndarray:
     """Relative orders per hour of the day: lunch and evening peaks on workdays, a later flatter day at weekends."""
     if weekday >= 5:
@@ -172,7 +177,7 @@ def generate_inputs(city: City) -> DayInputs:
             sku = city.catalogue[int(rng.choice(len(weights), p=weights))].sku
             basket[sku] = basket.get(sku, 0) + int(rng.choice(len(QUANTITIES), p=QUANTITIES)) + 1
         placed = midnight + timedelta(seconds=round(float(seconds[n]), 3))
-        number = f"SIM-{spec.day:%m%d}-{n + 1:05d}"
+        number = order_number(spec, n + 1)
         draw = rng_for(spec.seed, "order", number)
         promise = PROMISES_MIN[0][0] if draw.random() < PROMISES_MIN[0][1] else PROMISES_MIN[1][0]
         orders.append(OrderInput(

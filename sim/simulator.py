@@ -436,6 +436,11 @@ class DaySimulator:
             for ref, courier in self.couriers.items():
                 if ref not in riding:
                     courier.withdraw(plan.replaces, plan.plan)
+            routed = {number for route in plan.routes for number in plan.routed_orders(route)}
+            for number in self.app.existing_route_plan(plan.replaces).orders:
+                order = self.orders.get(number)
+                if order is not None and number not in routed and order.status == "PACKED":
+                    order.planned = False  # the re-plan left it at the counter: the next wave plans it again
         for route in plan.routes:
             courier = self.couriers.get(route["courier"])
             if courier is None:

@@ -1,14 +1,16 @@
-"""Peisong's planning in a simulated day: a wave per warehouse every few minutes, and a planning worker that
-solves every plan asked for (waves, and the re-plans traffic reports cause) on an iteration budget.
+"""Peisong's planning in a simulated day: a wave per zone (or warehouse) every few minutes, and a planning worker
+that solves every plan asked for (waves, and the re-plans traffic reports cause) on an iteration budget.
 
 These are the shop's own commands in the order its wave scheduler and planning worker give
 them (request, claim, solve, record; the plan dispatches itself, a policy assigns its orders),
 run at fixed simulated moments instead of on a timer, so a seed replays the same plans.
 
-A wave offers the planner the couriers free to ride now (at the counter, or riding back with an
-empty box): the request prices neither an order's wait for a courier nor lateness inside its
-window, so a courier still out for an hour costs the planner no more than one standing idle,
-and a wave given both hands orders to either.
+A wave offers the planner the couriers free to ride (at the counter, or riding back with an empty
+box: the plan counts them from their return), and, with a lookahead, those whose routes end soon.
+Ready orders wait up to `hold_minutes` for company unless one is due within `slack_minutes`:
+orders that trickle in then share a trip instead of taking a trip each, for a few minutes more
+waiting. The hold and the slack are the two levers of that trade (what-if levers too); the README
+gives what the default pair measured.
 """
 
 from __future__ import annotations
@@ -36,12 +38,17 @@ class PlanningSettings:
 
     wave_minutes: int = 3
     iterations: int = 300
-    scope: str = "warehouse"  # one plan per warehouse, or per zone ("zone")
+    lookahead_minutes: int = 0  # couriers out on a route that ends within this are offered too, from their return
+    hold_minutes: int = 20  # a scope's ready orders wait this long for company before a plan is asked...
+    slack_minutes: int = 40  # ...unless one of them is due within this
+    scope: str = "zone"  # one plan per zone, or per warehouse ("warehouse")
     seed: int = 1
 
     def __post_init__(self) -> None:
         if self.wave_minutes < 1 or self.iterations < 1:
             raise ValueError("waves come at least every minute and plans take at least one iteration")
+        if min(self.hold_minutes, self.slack_minutes, self.lookahead_minutes) < 0:
+            raise ValueError("hold, slack and lookahead are minutes from zero up")
         if self.scope not in ("warehouse", "zone"):
             raise ValueError("planning scope is 'warehouse' or 'zone'")
 
@@ -77,13 +84,13 @@ class PeisongPlanning:
                 ready.setdefault(self._scope_of(order), []).append(order.number)
         crews: dict[str, list[str]] = {}
         for ref, courier in sorted(sim.couriers.items()):
-            if courier.on_shift and courier.free and courier.post.shift_end - sim.now >= MIN_SHIFT_LEFT:
+            if courier.on_shift and courier.post.shift_end - sim.now >= MIN_SHIFT_LEFT and self._offered(courier):
                 key = courier.post.zone if self.settings.scope == "zone" else courier.post.warehouse
                 crews.setdefault(key, []).append(ref)
         asked = False
         for scope in sorted(ready):
             crew = crews.get(scope)
-            if not crew:
+            if not crew or not self._due([sim.orders[n] for n in ready[scope]]):
                 continue
             warehouse = sim.city.zones[scope].warehouse if self.settings.scope == "zone" else scope
             result = sim.app.request_route_plan(
@@ -97,6 +104,24 @@ class PeisongPlanning:
                 asked = True
         if asked:
             sim.decided()
+
+    def _offered(self, courier: CourierAgent) -> bool:
+        """Free to ride now, or back from the routes the shop gave them within the lookahead."""
+        if courier.free:
+            return True
+        if not self.settings.lookahead_minutes:
+            return False
+        available, _ = self.sim.app.dispatch_board(courier.post.warehouse).free_window(courier.ref, self.sim.now)
+        return available - self.sim.now <= timedelta(minutes=self.settings.lookahead_minutes)
+
+    def _due(self, orders: Sequence["SimOrder"]) -> bool:
+        """Whether the ready orders should go now: the oldest has waited `hold_minutes` since it was packed, or one
+        is due within `slack_minutes`. Holding lets orders that trickle in share a trip instead of a trip each."""
+        now = self.sim.now
+        oldest = min(o.input.placed + timedelta(minutes=o.input.pick_min + o.input.pack_min) for o in orders)
+        if now - oldest >= timedelta(minutes=self.settings.hold_minutes):
+            return True
+        return min(o.input.window_end for o in orders) - now <= timedelta(minutes=self.settings.slack_minutes)
 
     def _scope_of(self, order: "SimOrder") -> str:
         if self.settings.scope == "zone" and order.zone is not None:

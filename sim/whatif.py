@@ -27,7 +27,10 @@ from sim.simulator import DaySimulator, SimOptions
 from sim.waves import PlanningSettings
 
 PLACED = get_topic(Order.OrderPlaced)  # type: ignore[attr-defined]
-LEVERS = ("fleet", "zones", "shifts", "wave", "iterations", "scope", "dispatcher")
+LEVERS = ("fleet", "zones", "shifts", "wave", "iterations", "scope", "hold", "lookahead", "dispatcher")
+# The planning levers a number pulls: lever -> PlanningSettings field.
+PLANNING_NUMBERS = {"wave": "wave_minutes", "iterations": "iterations", "hold": "hold_minutes",
+                    "lookahead": "lookahead_minutes"}
 
 
 class RecordDoesNotMatchLog(ValueError):
@@ -37,7 +40,8 @@ class RecordDoesNotMatchLog(ValueError):
 @dataclass(frozen=True)
 class Change:
     """One lever pulled: `fleet=e-bike=30,van=5`, `zones=4`, `shifts=08:00-16:00,12:00-20:00`, `wave=5`,
-    `iterations=600`, `scope=zone` or `dispatcher=baseline`."""
+    `iterations=600`, `scope=zone`, `hold=15` (minutes ready orders wait for company), `lookahead=20` (couriers
+    back within this many minutes are offered too) or `dispatcher=baseline`."""
 
     lever: str
     value: str
@@ -59,10 +63,8 @@ class Change:
             return spec.with_changes(zones_per_warehouse=int(self.value)), planning, dispatcher
         if self.lever == "shifts":
             return spec.with_changes(shifts=parse_shifts(self.value)), planning, dispatcher
-        if self.lever == "wave":
-            return spec, replace(planning, wave_minutes=int(self.value)), dispatcher
-        if self.lever == "iterations":
-            return spec, replace(planning, iterations=int(self.value)), dispatcher
+        if self.lever in PLANNING_NUMBERS:
+            return spec, replace(planning, **{PLANNING_NUMBERS[self.lever]: int(self.value)}), dispatcher
         if self.lever == "scope":
             return spec, replace(planning, scope=self.value), dispatcher
         if self.value not in DISPATCHERS:

@@ -44,6 +44,18 @@ class CatalogueCommands(CommandRunner):
 
         return self.run_command("registerWarehouse", body, idempotency_key)
 
+    def change_opening_hours(
+        self, warehouse: str, opens: str, closes: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """Local times; `closes` at or before `opens` runs past midnight, and 00:00 to 00:00 is round the clock."""
+
+        def body():  # type: ignore[no-untyped-def]
+            site = self.get_existing(Warehouse.create_id(warehouse), f"warehouse {warehouse}", "warehouse")
+            site.change_opening_hours(v.clock_time(opens, "opens"), v.clock_time(closes, "closes"))
+            return [site], {"code": site.code, "opens": site.opens, "closes": site.closes}
+
+        return self.run_command("changeOpeningHours", body, idempotency_key)
+
     def set_stock_take_interval(self, warehouse: str, days: int, idempotency_key: str | None = None) -> CommandResult:
         def body():  # type: ignore[no-untyped-def]
             site = self.get_existing(Warehouse.create_id(warehouse), f"warehouse {warehouse}", "warehouse")

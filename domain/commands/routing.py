@@ -344,6 +344,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
                     "route": [list(p) for p in ahead + route_plan.route_points(route)],
                     "stops": [list(route_plan.stop_point(o)) for o in route_plan.routed_orders(route)],
                 })
+            changed += self._unassign_left_behind(route_plan)
             board.go_live(plan, spans, route_plan.replaces)
             if route_plan.status == COMPLETED:
                 board.take_off_road(plan, "completed")
@@ -352,6 +353,22 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             }
 
         return self.run_command("assignPlannedOrders", body, idempotency_key)
+
+    def _unassign_left_behind(self, route_plan: RoutePlan) -> list[Order]:
+        """Orders of the replaced plan still at the warehouse that the re-plan does not route (left out, say, as
+        no longer deliverable in their window) lose their courier, so the next wave plans them again."""
+        if route_plan.replaces is None:
+            return []
+        old = self.get_or_none(RoutePlan.create_id(route_plan.replaces))
+        routed = {number for route in route_plan.routes for number in route_plan.routed_orders(route)}
+        released = []
+        for number in old.orders if old is not None else ():
+            order = self.get_or_none(Order.create_id(number))
+            if number in routed or order is None or order.assigned_plan != old.plan or order.status != PACKED:
+                continue
+            order.unassign(old.plan, f"left out by re-plan {route_plan.plan}")
+            released.append(order)
+        return released
 
     def reach_stop(
         self, plan: str, order: str, courier: str | None = None, idempotency_key: str | None = None,
@@ -650,16 +667,20 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             earlier = [route_plan.replaces] if route_plan.replaces else []
             available, back_by = board.free_window(reference, now, earlier)
             position = None
-            if route_plan.replaces is not None or carried[reference]:
+            # A courier free now may still be riding back: they leave the warehouse once there. (A courier with a
+            # route still on the road is free once back: its end already counts the ride.)
+            if route_plan.replaces is not None or carried[reference] or available <= now:
                 seen = self.position_at(reference, now)
-                away = seen is not None and float(haversine_m(seen["lat"], seen["lon"], site.lat, site.lon)) \
+                recent = seen is not None and (now - seen["ping_at"]).total_seconds() <= self.settings.stale_position_seconds
+                away = recent and float(haversine_m(seen["lat"], seen["lon"], site.lat, site.lon)) \
                     > self.settings.stop_radius_metres
                 if away and carried[reference]:
                     position = (float(seen["lat"]), float(seen["lon"]), zone_at(seen["lat"], seen["lon"]))
                 elif away:
                     here = Point.geo(seen["lat"], seen["lon"], zone=zone_at(seen["lat"], seen["lon"]))
                     available = max(available, now + timedelta(seconds=drive_seconds(travel, kind.name, here, home)))
-            until = min(shift.end, back_by) if back_by is not None else shift.end
+            overtime = shift.end + timedelta(minutes=float(self.settings.route_overtime_minutes))
+            until = min(overtime, back_by) if back_by is not None else overtime
             if max(available, shift.start) >= until and position is None:
                 continue  # no time free for this plan before their next route or the end of their shift
             at_work.append(CourierAtWork(

@@ -62,7 +62,7 @@ def put_on_shift(app: Peisong, courier: str, plate: str, vehicle_type: str, hour
 
 def packed_order(
     app: Peisong, number: str, lines: Sequence[tuple[str, int]] = (("RICE-5KG", 1),), north: float = 0.01,
-    east: float = 0.01, window: tuple[int, int] = (1, 3),
+    east: float = 0.01, window: tuple[float, float] = (1, 3),
 ) -> str:
     """An order placed near the warehouse, promised `window` hours from now, then picked and packed."""
     now = app.clock.now()

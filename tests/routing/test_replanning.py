@@ -11,15 +11,18 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from domain.app import Peisong
 from domain.clock import ManualClock
-from domain.orders import DELIVERED, HANDED_TO_COURIER, OUT_FOR_DELIVERY
+from domain.orders import DELIVERED, HANDED_TO_COURIER, OUT_FOR_DELIVERY, PACKED
 from domain.errors import InvalidTransition
 from domain.routing import COMPLETED, DISCARDED, DISPATCHED, REPLACED, REQUESTED
 from domain.settings import Settings
 from projections.database import ReadDatabase
+from projections.routes import RELEASED, order_plans
 from projections.runner import ProjectionRunner
+from projections.tracking import tracking_orders
 from tests.conftest import START
 from tests.routing.shop import HOME, WAREHOUSE, claimed_request, packed_order, plan_now, request_plan, \
     ring_of_orders, routing_shop
@@ -212,3 +215,33 @@ def test_only_a_plan_on_the_road_is_replanned(shop: Peisong) -> None:
     plan = request_plan(shop, ring_of_orders(shop, "X", 2))
     with pytest.raises(InvalidTransition, match="only a plan on the road"):
         shop.replan_routes(plan, "why not")
+
+
+def test_an_order_a_replan_leaves_at_the_counter_goes_back_to_the_next_wave(
+        shop: Peisong, runner: ProjectionRunner) -> None:
+    """Still packed when its route is re-planned, and no longer deliverable within its window: the re-plan leaves
+    it out, the order loses its courier (the tracking page and the routes read model say so) and a new plan takes
+    it, instead of it waiting for ever on a replaced plan."""
+    near = packed_order(shop, "NEAR-1", north=0.005, window=(0, 3))
+    far = packed_order(shop, "FAR-1", north=0.09, window=(0, 1.5))  # about 10 km: in time if it leaves now
+    first = request_plan(shop, [near, far], couriers=["C-BIKE-1"])
+    dispatch(shop, first, runner)
+    assert shop.existing_order(far).assigned_plan == first
+
+    shop.clock.advance(timedelta(minutes=55))  # nobody took it: now it cannot arrive within its window
+    replan = shop.replan_routes(first, "the far order is running out of time", max_iterations=200)["plan"]
+    new = plan_now(shop, replan)
+    assert [left["order"] for left in new.left_out] == [far]
+    shop.accept_route_plan(replan)
+    shop.dispatch_route_plan(replan)
+    runner.catch_up()
+
+    order = shop.existing_order(far)
+    assert (order.assigned_plan, order.assigned_courier, order.status) == (None, None, PACKED)
+    assert shop.existing_order(near).assigned_plan == replan
+    with runner.db.read() as conn:
+        tracked = conn.execute(select(tracking_orders.c.plan, tracking_orders.c.courier)
+                               .where(tracking_orders.c.number == far)).one()
+        state = conn.execute(select(order_plans.c.state).where(order_plans.c.number == far)).scalar_one()
+    assert tuple(tracked) == (None, None) and state == RELEASED
+    assert request_plan(shop, [far], couriers=["C-BIKE-2"])  # the next wave may plan it again

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from domain.app import Peisong
 from domain.planning import LOADS_AT_WAREHOUSE, plain, request_from_record, request_record
+from domain.settings import Settings
 from solver import plan_routes
 from tests.routing.shop import HOME, WAREHOUSE, claimed_request, packed_order, put_on_shift, request_plan
 
@@ -57,11 +58,13 @@ def test_shift_windows_come_from_the_shifts_and_never_begin_in_the_past(shop: Pe
     plan = request_plan(shop, [packed_order(shop, "T-1")], couriers=["C-BIKE-1", "C-LATE", "C-EVENING"])
     request, _ = claimed_request(shop, plan)
     shifts = {v.courier_id: v.shift for v in request.vehicles}
-    # started at 16:00 for 10 h; now it is 16:30
-    assert shifts["C-BIKE-1"] == (NOW_S + H // 2, NOW_S + 10 * H)
-    assert shifts["C-LATE"] == (NOW_S + H // 2, NOW_S + 4 * H)
+    # started at 16:00 for 10 h; now it is 16:30; a route may bring its courier back within the overtime allowed
+    overtime = int(shop.settings.route_overtime_minutes * 60)
+    assert overtime == H // 2
+    assert shifts["C-BIKE-1"] == (NOW_S + H // 2, NOW_S + 10 * H + overtime)
+    assert shifts["C-LATE"] == (NOW_S + H // 2, NOW_S + 4 * H + overtime)
     # planned from 18:30 to 21:30
-    assert shifts["C-EVENING"] == (NOW_S + 5 * H // 2, NOW_S + 11 * H // 2)
+    assert shifts["C-EVENING"] == (NOW_S + 5 * H // 2, NOW_S + 11 * H // 2 + overtime)
 
 
 def test_an_order_is_a_stop_with_its_weight_litres_and_promised_window(shop: Peisong) -> None:
@@ -134,3 +137,8 @@ def test_couriers_at_the_warehouse_start_and_end_there_and_load_any_order(shop: 
     request, _ = claimed_request(shop, request_plan(shop, [packed_order(shop, "T-1")]))
     assert all(LOADS_AT_WAREHOUSE not in s.skills for s in request.stops)
     assert all(v.start == WAREHOUSE for v in request.vehicles)
+
+
+def test_the_overtime_a_route_may_take_is_a_setting(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PEISONG_ROUTE_OVERTIME_MINUTES", "45")
+    assert Settings.from_env().route_overtime_minutes == 45.0

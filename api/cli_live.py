@@ -1,0 +1,34 @@
+"""A server with a living city in it: the served application and a simulated day on it, started and stopped
+together. `peisong demo` (the demo shop adopted) and `peisong simulate --live` (a new city) both serve this way."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from domain.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.app import Peisong
+    from sim.live import LiveDay
+
+
+def serve_live(settings: Settings, host: str, port: int, make_day: Callable[["Peisong"], "LiveDay"]) -> None:
+    """Serve the store on HOST:PORT with the day `make_day` makes on the served application (real clock), running
+    in real time until the server stops. A day that plans its own waves gets a server that does not."""
+    import uvicorn
+
+    from api.app import create_app
+    from domain.app import Peisong
+
+    application = Peisong(settings)
+    try:
+        live = make_day(application)
+        app = create_app(settings, application=application, run_planning=not live.plans_waves)
+        live.start()
+        try:
+            # A live SSE tail never ends by itself: give open streams a few seconds, then stop.
+            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        finally:
+            live.stop()
+    finally:
+        application.close()

@@ -1,0 +1,62 @@
+"""Peisong's planning waves: ready orders wait a little for company unless one is due soon, and couriers on their
+way back can be offered from the moment they return."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.app import Peisong
+from sim.city import CitySpec, plan_city
+from sim.runs import run_day, sim_settings
+from sim.waves import PlanningSettings
+from sim.whatif import Change
+
+from .conftest import hand_made_day
+
+
+def assigned(store) -> dict[str, timedelta]:  # type: ignore[no-untyped-def]
+    """Per order number, how long after it was placed a dispatched plan first gave it a courier."""
+    app = Peisong(sim_settings(store, PlanningSettings()))
+    try:
+        placed, waited = {}, {}
+        for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
+            name = notification.topic.rsplit(".", 1)[-1]
+            if name in ("OrderPlaced", "OrderAssigned"):
+                event = app.decode(notification)
+                if name == "OrderPlaced":
+                    placed[event.originator_id] = (event.number, event.timestamp)
+                else:
+                    number, at = placed[event.originator_id]
+                    waited.setdefault(number, event.timestamp - at)
+        return waited
+    finally:
+        app.close()
+
+
+def test_a_lone_order_waits_for_company_for_the_hold_and_an_urgent_one_does_not(tiny, tmp_path):
+    spec = tiny.with_changes(shifts=(("08:00", "17:00"),))
+    someone = plan_city(spec).residents[0].reference
+    relaxed = hand_made_day(spec, [(someone, 0, 1)], promise_min=120)
+    urgent = hand_made_day(spec, [(someone, 0, 1)], promise_min=40)  # due within the slack from the start
+
+    held = assigned(run_day(spec, "peisong", tmp_path / "held", inputs=relaxed,
+                            planning=PlanningSettings(hold_minutes=10, iterations=50)).store)["HAND-01"]
+    at_once = assigned(run_day(spec, "peisong", tmp_path / "at-once", inputs=relaxed,
+                               planning=PlanningSettings(hold_minutes=0, iterations=50)).store)["HAND-01"]
+    hurried = assigned(run_day(spec, "peisong", tmp_path / "urgent", inputs=urgent,
+                               planning=PlanningSettings(hold_minutes=10, iterations=50)).store)["HAND-01"]
+
+    # Packed two minutes after it was placed; waves every three minutes.
+    assert timedelta(minutes=12) <= held <= timedelta(minutes=15)
+    assert at_once <= timedelta(minutes=5)
+    assert hurried == at_once
+
+
+def test_the_wave_levers_are_what_if_levers_and_refuse_nonsense():
+    _, planning, _ = Change.parse("hold=15").apply(*Change.parse("lookahead=20").apply(
+        CitySpec(), PlanningSettings(), "peisong"))
+    assert (planning.hold_minutes, planning.lookahead_minutes) == (15, 20)
+    with pytest.raises(ValueError):
+        Change.parse("hold=-1")
