@@ -85,16 +85,18 @@ class PeisongPlanning:
         crews: dict[str, list[str]] = {}
         for ref, courier in sorted(sim.couriers.items()):
             if courier.on_shift and courier.post.shift_end - sim.now >= MIN_SHIFT_LEFT and self._offered(courier):
-                key = courier.post.zone if self.settings.scope == "zone" else courier.post.warehouse
-                crews.setdefault(key, []).append(ref)
+                if self.settings.scope == "zone":
+                    crews.setdefault(courier.post.zone, []).append(ref)
+                crews.setdefault(courier.post.warehouse, []).append(ref)  # a warehouse's unzoned orders: all hands
         asked = False
         for scope in sorted(ready):
             crew = crews.get(scope)
             if not crew or not self._due([sim.orders[n] for n in ready[scope]]):
                 continue
-            warehouse = sim.city.zones[scope].warehouse if self.settings.scope == "zone" else scope
+            zone = sim.city.zones.get(scope)
             result = sim.app.request_route_plan(
-                warehouse, ready[scope], crew, zones=[scope] if self.settings.scope == "zone" else (),
+                zone.warehouse if zone is not None else scope, ready[scope], crew,
+                zones=[scope] if zone is not None else (),
                 reason="wave", automatic=True, auto_dispatch=True, seed=self.settings.seed,
                 max_iterations=self.settings.iterations, skip_unavailable=True,
                 idempotency_key=f"sim:wave:{scope}:{sim.now.isoformat()}",
@@ -124,9 +126,10 @@ class PeisongPlanning:
         return min(o.input.window_end for o in orders) - now <= timedelta(minutes=self.settings.slack_minutes)
 
     def _scope_of(self, order: "SimOrder") -> str:
-        if self.settings.scope == "zone" and order.zone is not None:
-            return order.zone
-        return order.warehouse if self.settings.scope == "warehouse" else order.zone or order.warehouse
+        """Its zone, when waves go by zone and the zone is served from the warehouse the order ships from; else
+        that warehouse (an unzoned order, or one zoned to another warehouse's area, still gets planned)."""
+        zone = self.sim.city.zones.get(order.zone) if self.settings.scope == "zone" and order.zone else None
+        return zone.code if zone is not None and zone.warehouse == order.warehouse else order.warehouse
 
     # -- the planning worker ------------------------------------------------------------------------
 

@@ -671,7 +671,8 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
             # route still on the road is free once back: its end already counts the ride.)
             if route_plan.replaces is not None or carried[reference] or available <= now:
                 seen = self.position_at(reference, now)
-                recent = seen is not None and (now - seen["ping_at"]).total_seconds() <= self.settings.stale_position_seconds
+                recent = seen is not None \
+                    and (now - seen["ping_at"]).total_seconds() <= self.settings.stale_position_seconds
                 away = recent and float(haversine_m(seen["lat"], seen["lon"], site.lat, site.lon)) \
                     > self.settings.stop_radius_metres
                 if away and carried[reference]:

@@ -3,14 +3,17 @@ way back can be offered from the moment they return."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from domain.app import Peisong
 from sim.city import CitySpec, plan_city
 from sim.runs import run_day, sim_settings
-from sim.waves import PlanningSettings
+from sim.simulator import SimOrder
+from sim.waves import PeisongPlanning, PlanningSettings
 from sim.whatif import Change
 
 from .conftest import hand_made_day
@@ -60,3 +63,21 @@ def test_the_wave_levers_are_what_if_levers_and_refuse_nonsense():
     assert (planning.hold_minutes, planning.lookahead_minutes) == (15, 20)
     with pytest.raises(ValueError):
         Change.parse("hold=-1")
+
+
+def test_a_zone_wave_takes_its_zones_orders_and_the_warehouse_wave_the_rest(tiny):
+    """By zone, an order goes with its zone's wave when that zone is served from the warehouse it ships from;
+    an unzoned order, or one zoned to another warehouse's area, goes with its warehouse's (all its couriers)."""
+    city = plan_city(tiny.with_changes(warehouses=2, zones_per_warehouse=2))
+    planning = PeisongPlanning(PlanningSettings(scope="zone"))
+    planning.sim = SimpleNamespace(city=city)  # type: ignore[assignment]
+    first, *_ = city.zones.values()
+    other = next(z for z in city.zones.values() if z.warehouse != first.warehouse)
+    order = SimOrder(input=None, warehouse=first.warehouse)  # type: ignore[arg-type]
+
+    assert planning._scope_of(replace(order, zone=first.code)) == first.code
+    assert planning._scope_of(replace(order, zone=None)) == first.warehouse
+    assert planning._scope_of(replace(order, zone=other.code)) == first.warehouse
+    by_warehouse = PeisongPlanning(PlanningSettings(scope="warehouse"))
+    by_warehouse.sim = planning.sim
+    assert by_warehouse._scope_of(replace(order, zone=first.code)) == first.warehouse
