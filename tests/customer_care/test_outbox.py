@@ -58,12 +58,12 @@ def test_a_gateway_that_is_down_loses_nothing_and_sends_everything_once_when_it_
     assert any(m.status == FAILED and "503" in m.last_error for m in waiting)
 
     gateway.down = False
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         outbox.drain()
         runner.catch_up()
         statuses = {m.status for n in numbers for note in notifications_of_order(runner.db, n) for m in note.messages}
-        if statuses == {SENT}:
+        if statuses == {SENT} and len(gateway.taken) >= 5:  # the purchasing e-mail has its own backoff
             break
         time.sleep(0.05)
     assert statuses == {SENT}
