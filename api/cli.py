@@ -36,13 +36,16 @@ def serve(host: str, port: int, database_url: str | None, no_worker: bool) -> No
 
 
 def _serve(settings: Settings, host: str, port: int, run_worker: bool = True) -> None:
-    import uvicorn
-
     from api.app import create_app
 
+    serve_app(create_app(settings, run_worker=run_worker), host, port)
+
+
+def serve_app(app: Any, host: str, port: int) -> None:
+    import uvicorn
+
     # A live SSE tail never ends by itself: give open streams a few seconds, then stop.
-    uvicorn.run(create_app(settings, run_worker=run_worker), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=5)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 @main.command(help="Run projections, policies, planning, waves and the outbox without serving HTTP.")

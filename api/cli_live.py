@@ -15,9 +15,8 @@ if TYPE_CHECKING:
 def serve_live(settings: Settings, host: str, port: int, make_day: Callable[["Peisong"], "LiveDay"]) -> None:
     """Serve the store on HOST:PORT with the day `make_day` makes on the served application (real clock), running
     in real time until the server stops. A day that plans its own waves gets a server that does not."""
-    import uvicorn
-
     from api.app import create_app
+    from api.cli import serve_app
     from domain.app import Peisong
 
     application = Peisong(settings)
@@ -26,8 +25,7 @@ def serve_live(settings: Settings, host: str, port: int, make_day: Callable[["Pe
         app = create_app(settings, application=application, run_planning=not live.plans_waves)
         live.start()
         try:
-            # A live SSE tail never ends by itself: give open streams a few seconds, then stop.
-            uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+            serve_app(app, host, port)
         finally:
             live.stop()
     finally:

@@ -141,8 +141,12 @@ class Order(PeisongAggregate):
 
     def unassign(self, plan: str, reason: str) -> None:
         """A re-plan of `plan` left the order out before the courier took it: it goes back to the next wave."""
-        if self.status == PACKED and self.assigned_plan == plan:
-            self._unassigned(plan=plan, reason=reason)
+        if self.status != PACKED or self.assigned_plan != plan:
+            raise InvalidTransition(
+                f"order {self.number} is {self.status} on plan {self.assigned_plan}, not packed on plan {plan}",
+                field="order", order=self.number, current=self.status, plan=plan,
+            )
+        self._unassigned(plan=plan, reason=reason)
 
     def send_out_for_delivery(self) -> None:
         self.check_can_move_to(OUT_FOR_DELIVERY)

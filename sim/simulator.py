@@ -436,7 +436,7 @@ class DaySimulator:
             for ref, courier in self.couriers.items():
                 if ref not in riding:
                     courier.withdraw(plan.replaces, plan.plan)
-            routed = {number for route in plan.routes for number in plan.routed_orders(route)}
+            routed = set(plan.routed_orders())
             for number in self.app.existing_route_plan(plan.replaces).orders:
                 order = self.orders.get(number)
                 if order is not None and number not in routed and order.status == "PACKED":

@@ -360,7 +360,7 @@ class RoutingCommands(OrderCommands, ZoneCommands, LocationCommands):
         if route_plan.replaces is None:
             return []
         old = self.get_or_none(RoutePlan.create_id(route_plan.replaces))
-        routed = {number for route in route_plan.routes for number in route_plan.routed_orders(route)}
+        routed = set(route_plan.routed_orders())
         released = []
         for number in old.orders if old is not None else ():
             order = self.get_or_none(Order.create_id(number))

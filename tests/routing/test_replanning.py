@@ -245,3 +245,5 @@ def test_an_order_a_replan_leaves_at_the_counter_goes_back_to_the_next_wave(
         state = conn.execute(select(order_plans.c.state).where(order_plans.c.number == far)).scalar_one()
     assert tuple(tracked) == (None, None) and state == RELEASED
     assert request_plan(shop, [far], couriers=["C-BIKE-2"])  # the next wave may plan it again
+    with pytest.raises(InvalidTransition):  # an order no longer on that plan cannot leave it again
+        shop.existing_order(far).unassign(first, "again")

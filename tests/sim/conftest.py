@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from domain.app import Peisong
 from sim.city import CitySpec, plan_city
 from sim.inputs import Customer, DayInputs, OrderInput
+from sim.runs import sim_settings
+from sim.waves import PlanningSettings
 
 
 @pytest.fixture
@@ -31,3 +34,31 @@ def hand_made_day(spec: CitySpec, orders: list[tuple[str, float, int]], promise_
             pick_min=1.0, pack_min=1.0, behaviour=Customer(),
         ))
     return DayInputs(seed=spec.seed, day=spec.day.isoformat(), orders=tuple(placed), weather=(), incidents=())
+
+
+def facts(store):
+    """Per order, from the store: its courier, when a plan first assigned it, went out and was delivered."""
+    app = Peisong(sim_settings(store, PlanningSettings()))
+    try:
+        found: dict[str, dict] = {}
+        numbers = {}
+        for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
+            name = notification.topic.rsplit(".", 1)[-1]
+            if name not in ("OrderPlaced", "OrderAssigned", "OrderHandedToCourier", "OrderOutForDelivery",
+                            "OrderDelivered"):
+                continue
+            event = app.decode(notification)
+            if name == "OrderPlaced":
+                numbers[event.originator_id] = event.number
+                found[event.number] = {"placed": event.timestamp}
+            elif name == "OrderAssigned":
+                found[numbers[event.originator_id]].setdefault("assigned", event.timestamp)
+            elif name == "OrderHandedToCourier":
+                found[numbers[event.originator_id]]["courier"] = event.courier_id
+            elif name == "OrderOutForDelivery":
+                found[numbers[event.originator_id]]["out"] = event.timestamp
+            else:
+                found[numbers[event.originator_id]]["delivered"] = event.timestamp
+        return found
+    finally:
+        app.close()

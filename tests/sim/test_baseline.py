@@ -5,37 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.app import Peisong
 from sim.city import plan_city
-from sim.runs import run_day, sim_settings
-from sim.waves import PlanningSettings
+from sim.runs import run_day
 
-from .conftest import hand_made_day
-
-
-def facts(store):
-    """Per order, from the store: its courier, when it went out and when it was delivered."""
-    app = Peisong(sim_settings(store, PlanningSettings()))
-    try:
-        found: dict[str, dict] = {}
-        numbers = {}
-        for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
-            name = notification.topic.rsplit(".", 1)[-1]
-            if name not in ("OrderPlaced", "OrderHandedToCourier", "OrderOutForDelivery", "OrderDelivered"):
-                continue
-            event = app.decode(notification)
-            if name == "OrderPlaced":
-                numbers[event.originator_id] = event.number
-                found[event.number] = {"placed": event.timestamp}
-            elif name == "OrderHandedToCourier":
-                found[numbers[event.originator_id]]["courier"] = event.courier_id
-            elif name == "OrderOutForDelivery":
-                found[numbers[event.originator_id]]["out"] = event.timestamp
-            else:
-                found[numbers[event.originator_id]]["delivered"] = event.timestamp
-        return found
-    finally:
-        app.close()
+from .conftest import facts, hand_made_day
 
 
 def test_orders_go_to_the_nearest_courier_of_their_zone_with_room_and_leave_full_or_after_twenty_minutes(tiny, tmp_path):

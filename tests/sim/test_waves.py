@@ -9,33 +9,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain.app import Peisong
 from sim.city import CitySpec, plan_city
-from sim.runs import run_day, sim_settings
+from sim.runs import run_day
 from sim.simulator import SimOrder
 from sim.waves import PeisongPlanning, PlanningSettings
 from sim.whatif import Change
 
-from .conftest import hand_made_day
+from .conftest import facts, hand_made_day
 
 
 def assigned(store) -> dict[str, timedelta]:  # type: ignore[no-untyped-def]
     """Per order number, how long after it was placed a dispatched plan first gave it a courier."""
-    app = Peisong(sim_settings(store, PlanningSettings()))
-    try:
-        placed, waited = {}, {}
-        for notification in app.recorder.select_notifications(start=1, limit=1_000_000):
-            name = notification.topic.rsplit(".", 1)[-1]
-            if name in ("OrderPlaced", "OrderAssigned"):
-                event = app.decode(notification)
-                if name == "OrderPlaced":
-                    placed[event.originator_id] = (event.number, event.timestamp)
-                else:
-                    number, at = placed[event.originator_id]
-                    waited.setdefault(number, event.timestamp - at)
-        return waited
-    finally:
-        app.close()
+    return {number: seen["assigned"] - seen["placed"] for number, seen in facts(store).items() if "assigned" in seen}
 
 
 def test_a_lone_order_waits_for_company_for_the_hold_and_an_urgent_one_does_not(tiny, tmp_path):
